@@ -18,13 +18,13 @@ type Problem string
 const (
 	OK           Problem = ""
 	Empty        Problem = "empty"
-	Scientific   Problem = "scientific"    // Excel wrote it as 5.30627E+17
-	DigitsLost   Problem = "digits_lost"   // Excel kept 15 significant digits and padded with zeros
-	Length       Problem = "length"        // neither 15 nor 18 characters
-	Characters   Problem = "characters"    // non-digits where digits must be
-	BirthDate    Problem = "birth_date"    // no such date, or in the future, or before 1900
-	Checksum     Problem = "checksum"      // check character does not match
-	SexMismatch  Problem = "sex_mismatch"  // sequence parity disagrees with the recorded sex
+	Scientific   Problem = "scientific"   // Excel wrote it as 5.30627E+17
+	DigitsLost   Problem = "digits_lost"  // Excel kept 15 significant digits and padded with zeros
+	Length       Problem = "length"       // neither 15 nor 18 characters
+	Characters   Problem = "characters"   // non-digits where digits must be
+	BirthDate    Problem = "birth_date"   // no such date, or in the future, or before 1900
+	Checksum     Problem = "checksum"     // check character does not match
+	SexMismatch  Problem = "sex_mismatch" // sequence parity disagrees with the recorded sex
 	AreaNotFound Problem = "area_unknown" // reserved for callers that check the address code
 )
 

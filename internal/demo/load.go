@@ -1,0 +1,87 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"tuopin/internal/auth"
+	"tuopin/internal/division"
+	"tuopin/internal/store"
+)
+
+// Options says what demo county to make.
+type Options struct {
+	Households int
+	Seed       uint64
+	// Progress, when set, is called now and then with households written.
+	Progress func(done, total int)
+}
+
+// Result counts what was written.
+type Result struct {
+	Households, Members, Cadres, Pairings int
+	Elapsed                               time.Duration
+}
+
+// Load writes a demo county into s in one transaction: all of it or, on
+// error, nothing.
+func Load(ctx context.Context, s *store.Store, o Options) (Result, error) {
+	start := time.Now()
+	var res Result
+	g := New(s.Divisions(), division.Zhenxiong, o.Seed, s.Now())
+	b, err := s.BeginBulk(ctx, auth.System("demo"))
+	if err != nil {
+		return res, err
+	}
+	refs := make([]HouseholdRef, 0, o.Households)
+	numbers := make([]string, 0, o.Households)
+	for i := 0; i < o.Households; i++ {
+		h := g.Household()
+		numbers = append(numbers, h.Number)
+		refs = append(refs, HouseholdRef{VillageCode: h.VillageCode})
+		if err := b.AddHousehold(&h); err != nil {
+			b.Rollback()
+			return res, err
+		}
+		if o.Progress != nil && (i+1)%5000 == 0 {
+			o.Progress(i+1, o.Households)
+		}
+	}
+	if err := b.Flush(); err != nil {
+		b.Rollback()
+		return res, err
+	}
+	for i := range refs {
+		id, ok := b.HouseholdID(numbers[i])
+		if !ok {
+			b.Rollback()
+			return res, fmt.Errorf("demo: household %s not written", numbers[i])
+		}
+		refs[i].ID = id
+	}
+	cadres := g.Cadres(refs)
+	for i := range cadres {
+		if err := b.AddCadre(&cadres[i]); err != nil {
+			b.Rollback()
+			return res, err
+		}
+	}
+	prs := g.Pairings(refs, cadres)
+	if err := b.AddPairings(prs); err != nil {
+		b.Rollback()
+		return res, err
+	}
+	if err := b.LogChange(division.Zhenxiong, "demo", 0, 0, "generate", nil, map[string]any{"households": o.Households, "seed": o.Seed}); err != nil {
+		b.Rollback()
+		return res, err
+	}
+	if err := b.Commit(); err != nil {
+		return res, err
+	}
+	if o.Progress != nil {
+		o.Progress(o.Households, o.Households)
+	}
+	res = Result{Households: b.Households, Members: b.Members, Cadres: len(cadres), Pairings: len(prs), Elapsed: time.Since(start)}
+	return res, nil
+}
