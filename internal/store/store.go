@@ -271,6 +271,7 @@ type batch struct {
 	cols      []string
 	suffix    string
 	per       int
+	anon      bool // SQLite: bind by position with "?"
 	args      []any
 	n         int
 	stmt      *sql.Stmt
@@ -282,7 +283,11 @@ func newBatch(tx *sql.Tx, d Dialect, table string, cols []string, suffix string)
 	if per > 200 {
 		per = 200
 	}
-	return &batch{tx: tx, table: table, cols: cols, suffix: suffix, per: per}
+	// modernc's driver looks up every $N parameter's name in a list that
+	// grows with the statement, which makes a wide multi-row INSERT
+	// quadratic; anonymous "?" parameters skip that lookup, so bulk
+	// statements on SQLite use them.
+	return &batch{tx: tx, table: table, cols: cols, suffix: suffix, per: per, anon: d == SQLite}
 }
 
 func (b *batch) sql(rows int) string {
@@ -302,8 +307,12 @@ func (b *batch) sql(rows int) string {
 			if c > 0 {
 				sb.WriteString(", ")
 			}
-			sb.WriteByte('$')
-			sb.WriteString(strconv.Itoa(p))
+			if b.anon {
+				sb.WriteByte('?')
+			} else {
+				sb.WriteByte('$')
+				sb.WriteString(strconv.Itoa(p))
+			}
 			p++
 		}
 		sb.WriteByte(')')
