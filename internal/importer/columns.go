@@ -148,9 +148,27 @@ var enumCodes = func() map[string]map[string]string {
 	return out
 }()
 
+// enumFolder folds full-width brackets and drops spaces; built once, as
+// building a Replacer costs far more than using it.
+var enumFolder = strings.NewReplacer("\uff08", "(", "\uff09", ")", " ", "")
+
+// isPlain reports whether s has nothing enumFolder would change, so most
+// cells skip it.
+func isPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == 0xef { // 0xef leads the full-width brackets
+			return false
+		}
+	}
+	return true
+}
+
 func normEnum(s string) string {
 	s = strings.TrimSpace(s)
-	s = strings.NewReplacer("(", "(", ")", ")", " ", "").Replace(s)
+	if isPlain(s) {
+		return strings.ToLower(s)
+	}
+	s = enumFolder.Replace(s)
 	return strings.ToLower(s)
 }
 
@@ -177,12 +195,14 @@ var headerIndex = func() map[string]int {
 	return m
 }()
 
+var headerFolder = strings.NewReplacer("\uff08", "(", "\uff09", ")", " ", "", "\u3000", "")
+
 func normHeader(s string) string {
 	s = strings.TrimSpace(s)
 	s = strings.TrimPrefix(s, "\ufeff")
 	s = strings.TrimPrefix(s, "*")
 	s = strings.TrimSuffix(s, "*")
-	s = strings.NewReplacer("(", "(", ")", ")", " ", "", "\u3000", "").Replace(s)
+	s = headerFolder.Replace(s)
 	return strings.ToLower(s)
 }
 
