@@ -34,6 +34,7 @@ func Load(ctx context.Context, s *store.Store, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	b.KeepIDs = true
 	refs := make([]HouseholdRef, 0, o.Households)
 	numbers := make([]string, 0, o.Households)
 	for i := 0; i < o.Households; i++ {

@@ -22,6 +22,9 @@ type Bulk struct {
 	incomes  *batch
 	homes    *batch
 	byNumber map[string]int64
+	// KeepIDs makes the bulk remember every household's ID by number
+	// (HouseholdID); the demo needs it, the importer does not.
+	KeepIDs bool
 	// Households and Members count what was written.
 	Households, Members int
 }
@@ -92,7 +95,9 @@ func (b *Bulk) flush() error {
 		if h.ID == 0 {
 			return fmt.Errorf("bulk insert: no id for household %s", h.Number)
 		}
-		b.byNumber[h.Number] = h.ID
+		if b.KeepIDs {
+			b.byNumber[h.Number] = h.ID
+		}
 		for i := range h.Members {
 			m := &h.Members[i]
 			m.County, m.HouseholdID, m.Version = h.County, h.ID, 1

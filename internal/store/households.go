@@ -406,12 +406,8 @@ func (s *Store) UpdateHousehold(ctx context.Context, p auth.Principal, h *regist
 		h.UpdatedAt = s.now()
 		h.Version = before.Version + 1
 		args := householdArgs(h)
-		sets := make([]string, len(householdCols))
-		for i, c := range householdCols {
-			sets[i] = c + " = $" + strconv.Itoa(i+1)
-		}
 		args = append(args, h.ID, before.Version)
-		res, err := tx.ExecContext(ctx, "UPDATE households SET "+strings.Join(sets, ", ")+" WHERE id = $"+strconv.Itoa(len(args)-1)+" AND version = $"+strconv.Itoa(len(args)), args...)
+		res, err := tx.ExecContext(ctx, "UPDATE households SET "+setList(householdCols)+" WHERE id = $"+strconv.Itoa(len(args)-1)+" AND version = $"+strconv.Itoa(len(args)), args...)
 		if err != nil {
 			return err
 		}
@@ -466,12 +462,8 @@ func (s *Store) SaveMember(ctx context.Context, p auth.Principal, m *registry.Me
 		}
 		m.Version++
 		args := memberArgs(m)
-		sets := make([]string, len(memberCols))
-		for i, c := range memberCols {
-			sets[i] = c + " = $" + strconv.Itoa(i+1)
-		}
 		args = append(args, m.ID, before.Version)
-		res, err := tx.ExecContext(ctx, "UPDATE members SET "+strings.Join(sets, ", ")+" WHERE id = $"+strconv.Itoa(len(args)-1)+" AND version = $"+strconv.Itoa(len(args)), args...)
+		res, err := tx.ExecContext(ctx, "UPDATE members SET "+setList(memberCols)+" WHERE id = $"+strconv.Itoa(len(args)-1)+" AND version = $"+strconv.Itoa(len(args)), args...)
 		if err != nil {
 			return err
 		}
@@ -553,4 +545,13 @@ func placeholders(from, n int) string {
 		sb.WriteString(strconv.Itoa(from + i))
 	}
 	return sb.String()
+}
+
+// setList is "c1 = $1, c2 = $2, …" for an UPDATE of cols.
+func setList(cols []string) string {
+	sets := make([]string, len(cols))
+	for i, c := range cols {
+		sets[i] = c + " = $" + strconv.Itoa(i+1)
+	}
+	return strings.Join(sets, ", ")
 }

@@ -89,12 +89,8 @@ func (b *Bulk) ReplaceHousehold(id int64, h *registry.Household) (bool, error) {
 		h.Version = old.Version + 1
 		h.UpdatedAt = b.s.now()
 		args := householdArgs(h)
-		sets := make([]string, len(householdCols))
-		for i, c := range householdCols {
-			sets[i] = c + " = $" + strconv.Itoa(i+1)
-		}
 		args = append(args, id)
-		if _, err := tx.ExecContext(ctx, "UPDATE households SET "+strings.Join(sets, ", ")+" WHERE id = $"+strconv.Itoa(len(args)), args...); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE households SET "+setList(householdCols)+" WHERE id = $"+strconv.Itoa(len(args)), args...); err != nil {
 			return false, err
 		}
 		before := old
@@ -122,12 +118,8 @@ func (b *Bulk) ReplaceHousehold(id int64, h *registry.Household) (bool, error) {
 			changed = true
 			m.Version++
 			args := memberArgs(m)
-			sets := make([]string, len(memberCols))
-			for i, c := range memberCols {
-				sets[i] = c + " = $" + strconv.Itoa(i+1)
-			}
 			args = append(args, m.ID)
-			if _, err := tx.ExecContext(ctx, "UPDATE members SET "+strings.Join(sets, ", ")+" WHERE id = $"+strconv.Itoa(len(args)), args...); err != nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE members SET "+setList(memberCols)+" WHERE id = $"+strconv.Itoa(len(args)), args...); err != nil {
 				return false, err
 			}
 			if err := b.LogChange(h.County, "member", m.ID, id, "import_update", prev, m); err != nil {
