@@ -446,4 +446,3 @@ func (h *Handler) saveCadre(w http.ResponseWriter, r *http.Request, p auth.Princ
 	writeJSON(w, status, c)
 	return nil
 }
-

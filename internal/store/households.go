@@ -131,11 +131,9 @@ func (s *Store) ListHouseholds(ctx context.Context, p auth.Principal, f Househol
 	lo, hi := auth.AreaRange(area)
 	where := []string{"h.village_code >= $1", "h.village_code < $2"}
 	args := []any{lo, hi}
-	if len(area) >= 6 {
-		// Naming the county lets a sharded deployment route the query.
-		args = append(args, area[:6])
-		where = append(where, "h.county = $"+strconv.Itoa(len(args)))
-	}
+	// No "county = …" term: with it SQLite picks the (county, number)
+	// index and scans the whole county; the village-code range already
+	// names the county, which is what a sharded deployment routes by.
 	if f.Status != "" {
 		args = append(args, f.Status)
 		where = append(where, "h.status = $"+strconv.Itoa(len(args)))
