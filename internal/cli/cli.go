@@ -154,16 +154,24 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(e.errw, nil))
+	if *withDemo {
+		// The demo county and its login exist before the server answers,
+		// so the first request can already sign in.
+		s, err := app.Open(ctx, app.Config{DB: *db, Migrate: true})
+		if err != nil {
+			return err
+		}
+		err = e.ensureDemo(ctx, s, *demoN)
+		s.Close()
+		if err != nil {
+			return err
+		}
+	}
 	m := &app.Main{}
 	if err := m.Run(ctx, app.Config{DB: *db, Addr: *addr, Log: log, Migrate: !*noMigrate}); err != nil {
 		return err
 	}
 	defer m.Close()
-	if *withDemo {
-		if err := e.ensureDemo(ctx, m.Store, *demoN); err != nil {
-			return err
-		}
-	}
 	host := m.Addr
 	if strings.HasPrefix(host, "[::]:") {
 		host = "localhost:" + strings.TrimPrefix(host, "[::]:")
