@@ -119,12 +119,6 @@ func Keys(lang string) []string {
 	return out
 }
 
-// Has reports whether key exists in the Chinese catalogue.
-func Has(key string) bool {
-	_, ok := catalogues[ZH][key]
-	return ok
-}
-
 // Reverse returns the keys under prefix whose text, in either language,
 // equals text. The importer uses it to accept "因病" or "illness" for the
 // code "illness".

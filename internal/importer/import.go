@@ -15,7 +15,6 @@ import (
 	"tuopin/internal/auth"
 	"tuopin/internal/fault"
 	"tuopin/internal/i18n"
-	"tuopin/internal/idcard"
 	"tuopin/internal/registry"
 	"tuopin/internal/store"
 )
@@ -658,14 +657,14 @@ func (im *importer) finish() error {
 				im.fieldError(mr.row, fault.FieldError{Field: "relation", Value: mr.m.Relation, Reason: i18n.M("reason.two_heads")})
 			}
 		}
-		if len(mr.m.IDNumber) == 18 && !skipID {
-			if _, p := idcard.Parse(mr.m.IDNumber, im.check.Now); p == idcard.OK {
-				k := idKey(mr.m.IDNumber)
-				if r, dup := im.seenIDs[k]; dup {
-					im.fieldError(mr.row, fault.FieldError{Field: "id_number", Value: mr.m.IDNumber, Reason: i18n.M("reason.duplicate_id_file", "row", strconv.Itoa(r))})
-				} else {
-					im.seenIDs[k] = mr.row
-				}
+		// Checker.Member fills BirthDate only when the ID number parsed, so
+		// the number is not parsed a second time here.
+		if !skipID && mr.m.BirthDate != "" {
+			k := idKey(mr.m.IDNumber)
+			if r, dup := im.seenIDs[k]; dup {
+				im.fieldError(mr.row, fault.FieldError{Field: "id_number", Value: mr.m.IDNumber, Reason: i18n.M("reason.duplicate_id_file", "row", strconv.Itoa(r))})
+			} else {
+				im.seenIDs[k] = mr.row
 			}
 		}
 	}

@@ -43,9 +43,6 @@ func (s *Store) BeginBulk(ctx context.Context, actor auth.Principal) (*Bulk, err
 	return b, nil
 }
 
-// Tx is the bulk write's transaction, for the importer's own statements.
-func (b *Bulk) Tx() *sql.Tx { return b.tx }
-
 // AddHousehold queues a new, already validated household. Its ID and its
 // members' IDs are known after the next flush.
 func (b *Bulk) AddHousehold(h *registry.Household) error {
