@@ -85,6 +85,9 @@ var Columns = []Column{
 	{Field: "has_car", Level: HouseholdLevel, Kind: Bool, Default: "否", Example: "否"},
 	{Field: "has_town_house", Level: HouseholdLevel, Kind: Bool, Default: "否", Example: "否"},
 	{Field: "has_business", Level: HouseholdLevel, Kind: Bool, Default: "否", Example: "否"},
+	{Field: "improved_sanitation", Level: HouseholdLevel, Kind: Bool, Default: "是", Example: "是"},
+	{Field: "assets", Level: HouseholdLevel, Kind: Int, Example: "3"},
+	{Field: "child_deaths", Level: HouseholdLevel, Kind: Int, Example: "0"},
 	{Field: "income_year", Level: IncomeLevel, Kind: Int, Example: "2025"},
 	{Field: "wages", Level: IncomeLevel, Kind: Money, Example: "30000"},
 	{Field: "business", Level: IncomeLevel, Kind: Money, Example: "8000"},
@@ -92,6 +95,9 @@ var Columns = []Column{
 	{Field: "property", Level: IncomeLevel, Kind: Money, Example: "0"},
 	{Field: "costs", Level: IncomeLevel, Kind: Money, Example: "2000"},
 	{Field: "net_income", Level: IncomeLevel, Kind: Money, Example: "39000"},
+	{Field: "medical_costs", Level: IncomeLevel, Kind: Money, Example: "1200"},
+	{Field: "schooling_costs", Level: IncomeLevel, Kind: Money, Example: "800"},
+	{Field: "disaster_losses", Level: IncomeLevel, Kind: Money, Example: "0"},
 	{Field: "name", Level: MemberLevel, Kind: Text, Required: true, Example: "王国华"},
 	{Field: "sex", Level: MemberLevel, Kind: Enum, List: "sex", Required: true, Example: "男"},
 	{Field: "id_number", Level: MemberLevel, Kind: IDNumber, Required: true, Example: "530627198503071239"},
@@ -109,6 +115,7 @@ var Columns = []Column{
 	{Field: "pension_insurance", Level: MemberLevel, Kind: Bool, Default: "否", Example: "是"},
 	{Field: "civil_servant", Level: MemberLevel, Kind: Bool, Default: "否", Example: "否"},
 	{Field: "deceased", Level: MemberLevel, Kind: Bool, Default: "否", Example: "否"},
+	{Field: "undernourished", Level: MemberLevel, Kind: Bool, Default: "否", Example: "否"},
 }
 
 // Header is the Chinese header of a column, as the template writes it.

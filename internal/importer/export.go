@@ -99,14 +99,21 @@ func Row(h *registry.Household, i int) []string {
 			v = yn(h.HasTownHouse)
 		case "has_business":
 			v = yn(h.HasBusiness)
+		case "improved_sanitation":
+			v = yn(h.ImprovedSanitation)
+		case "assets":
+			v = strconv.Itoa(h.Assets)
+		case "child_deaths":
+			v = strconv.Itoa(h.ChildDeaths)
 		case "income_year":
 			if in.Year != 0 {
 				v = strconv.Itoa(in.Year)
 			}
-		case "wages", "business", "transfers", "property", "costs", "net_income":
+		case "wages", "business", "transfers", "property", "costs", "net_income", "medical_costs", "schooling_costs", "disaster_losses":
 			if in.Year != 0 {
 				v = registry.FormatYuan(map[string]int64{"wages": in.Wages, "business": in.Business, "transfers": in.Transfers,
-					"property": in.Property, "costs": in.Costs, "net_income": in.Net}[c.Field])
+					"property": in.Property, "costs": in.Costs, "net_income": in.Net, "medical_costs": in.MedicalCosts,
+					"schooling_costs": in.SchoolingCosts, "disaster_losses": in.DisasterLosses}[c.Field])
 			}
 		case "name":
 			v = m.Name
@@ -142,6 +149,8 @@ func Row(h *registry.Household, i int) []string {
 			v = yn(m.CivilServant)
 		case "deceased":
 			v = yn(m.Deceased)
+		case "undernourished":
+			v = yn(m.Undernourished)
 		}
 		out[ci] = v
 	}

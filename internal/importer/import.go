@@ -529,6 +529,12 @@ func (im *importer) parseHousehold(cells []string, row int) {
 			h.HasTownHouse = val.(bool)
 		case "has_business":
 			h.HasBusiness = val.(bool)
+		case "improved_sanitation":
+			h.ImprovedSanitation = val.(bool)
+		case "assets":
+			h.Assets = val.(int)
+		case "child_deaths":
+			h.ChildDeaths = val.(int)
 		case "income_year":
 			in.Year = val.(int)
 		case "wages":
@@ -543,6 +549,12 @@ func (im *importer) parseHousehold(cells []string, row int) {
 			in.Costs = val.(int64)
 		case "net_income":
 			in.Net = val.(int64)
+		case "medical_costs":
+			in.MedicalCosts = val.(int64)
+		case "schooling_costs":
+			in.SchoolingCosts = val.(int64)
+		case "disaster_losses":
+			in.DisasterLosses = val.(int64)
 		}
 	}
 	if h.OtherCauses == nil {
@@ -607,6 +619,8 @@ func (im *importer) parseMember(cells []string, row int) {
 			m.CivilServant = val.(bool)
 		case "deceased":
 			m.Deceased = val.(bool)
+		case "undernourished":
+			m.Undernourished = val.(bool)
 		}
 	}
 	im.cur.members = append(im.cur.members, memberRow{row: row, m: m})

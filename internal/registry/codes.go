@@ -13,7 +13,9 @@ var Lists = map[string][]string{
 	// 致贫原因.
 	"cause": {"illness", "disability", "schooling", "disaster", "land", "water", "skills", "labour", "capital", "transport", "motivation", "other"},
 	// 贫困户状态: 贫困, 预脱贫, 已脱贫, 返贫.
-	"status":     {"poor", "pre_exit", "exited", "returned"},
+	// non_poor is a household outside the poverty registry (一般农户),
+	// kept so edge households (边缘易致贫户) can be monitored.
+	"status":     {"poor", "pre_exit", "exited", "returned", "non_poor"},
 	"grade":      {"A", "B", "C", "D"},
 	"relocation": {"none", "centralised", "dispersed"},
 	"structure":  {"steel_concrete", "brick_concrete", "brick_wood", "earth_wood", "wood", "other"},

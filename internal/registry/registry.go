@@ -55,6 +55,14 @@ type Household struct {
 	HasTownHouse bool    `json:"has_town_house"`
 	HasBusiness  bool    `json:"has_business"`
 
+	// ImprovedSanitation is a sanitary toilet (卫生厕所); Assets counts the
+	// durable goods the global MPI lists (radio, TV, telephone, computer,
+	// animal cart, bicycle, motorbike, refrigerator); ChildDeaths counts
+	// children who died in the last five years. All three feed the MPI.
+	ImprovedSanitation bool `json:"improved_sanitation"`
+	Assets             int  `json:"assets"`
+	ChildDeaths        int  `json:"child_deaths"`
+
 	Version   int       `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -88,6 +96,7 @@ type Member struct {
 	PensionInsurance  bool   `json:"pension_insurance"`
 	CivilServant      bool   `json:"civil_servant"`
 	Deceased          bool   `json:"deceased"`
+	Undernourished    bool   `json:"undernourished"` // 营养不良, an MPI indicator
 	Version           int    `json:"version"`
 }
 
@@ -101,6 +110,11 @@ type Income struct {
 	Costs     int64 `json:"costs"`     // 生产经营性支出
 	Net       int64 `json:"net"`       // 家庭纯收入
 	PerCapita int64 `json:"per_capita"`
+	// Rigid spending (刚性支出) the monitoring rules weigh against income;
+	// it is not part of Net.
+	MedicalCosts   int64 `json:"medical_costs"`   // 医疗支出
+	SchoolingCosts int64 `json:"schooling_costs"` // 教育支出
+	DisasterLosses int64 `json:"disaster_losses"` // 灾害损失
 }
 
 // Cadre is a helping cadre (帮扶责任人).
@@ -271,6 +285,8 @@ func (c Checker) Household(h *Household) []fault.FieldError {
 	rangeInt(&errs, "water_outage_days", h.WaterOutageDays, 0, 366)
 	c.enum(&errs, "cooking_fuel", "fuel", h.CookingFuel, false)
 	rangeFloat(&errs, "land_mu", h.LandMu, 0, 10000)
+	rangeInt(&errs, "assets", h.Assets, 0, 8)
+	rangeInt(&errs, "child_deaths", h.ChildDeaths, 0, 20)
 	for i := range h.Incomes {
 		errs = append(errs, c.Income(&h.Incomes[i])...)
 	}
@@ -286,7 +302,8 @@ func (c Checker) Income(in *Income) []fault.FieldError {
 	for _, p := range []struct {
 		field string
 		v     int64
-	}{{"wages", in.Wages}, {"business", in.Business}, {"transfers", in.Transfers}, {"property", in.Property}, {"costs", in.Costs}} {
+	}{{"wages", in.Wages}, {"business", in.Business}, {"transfers", in.Transfers}, {"property", in.Property}, {"costs", in.Costs},
+		{"medical_costs", in.MedicalCosts}, {"schooling_costs", in.SchoolingCosts}, {"disaster_losses", in.DisasterLosses}} {
 		if p.v < 0 || p.v > maxMoney {
 			errs = append(errs, bad(p.field, FormatYuan(p.v), "reason.range", "min", "0", "max", "100000000"))
 		}

@@ -103,7 +103,7 @@ func (b *Bulk) flush() error {
 			}
 		}
 		for _, in := range h.Incomes {
-			if err := b.incomes.add(b.ctx, h.County, h.ID, in.Year, in.Wages, in.Business, in.Transfers, in.Property, in.Costs, in.Net, in.PerCapita); err != nil {
+			if err := b.incomes.add(b.ctx, incomeArgs(h.County, h.ID, &in)...); err != nil {
 				return err
 			}
 		}

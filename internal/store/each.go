@@ -61,14 +61,14 @@ func (s *Store) EachHousehold(ctx context.Context, p auth.Principal, area string
 			}
 		}
 		mrows.Close()
-		irows, err := s.r.QueryContext(ctx, "SELECT household_id, year, wages, business, transfers, property, costs, net, per_capita FROM incomes WHERE household_id >= $1 AND household_id <= $2 ORDER BY household_id, year", first, last)
+		irows, err := s.r.QueryContext(ctx, "SELECT household_id, "+incomeSelect+" FROM incomes WHERE household_id >= $1 AND household_id <= $2 ORDER BY household_id, year", first, last)
 		if err != nil {
 			return err
 		}
 		for irows.Next() {
 			var hid int64
-			var in registry.Income
-			if err := irows.Scan(&hid, &in.Year, &in.Wages, &in.Business, &in.Transfers, &in.Property, &in.Costs, &in.Net, &in.PerCapita); err != nil {
+			in, err := scanIncome(irows, &hid)
+			if err != nil {
 				irows.Close()
 				return err
 			}

@@ -21,6 +21,7 @@ var householdCols = []string{
 	"food_secure", "clothing_secure", "housing_area", "housing_structure", "housing_year", "housing_grade",
 	"relocation", "water_source", "water_litres", "water_quality", "water_minutes", "water_outage_days",
 	"electricity", "cooking_fuel", "land_mu", "has_car", "has_town_house", "has_business",
+	"improved_sanitation", "assets", "child_deaths",
 	"version", "created_at", "updated_at",
 }
 
@@ -31,6 +32,7 @@ func householdArgs(h *registry.Household) []any {
 		b2i(h.FoodSecure), b2i(h.ClothingSecure), h.HousingArea, h.HousingStructure, h.HousingYear, h.HousingGrade,
 		h.Relocation, h.WaterSource, h.WaterLitres, h.WaterQuality, h.WaterMinutes, h.WaterOutageDays,
 		b2i(h.Electricity), h.CookingFuel, h.LandMu, b2i(h.HasCar), b2i(h.HasTownHouse), b2i(h.HasBusiness),
+		b2i(h.ImprovedSanitation), h.Assets, h.ChildDeaths,
 		h.Version, h.CreatedAt.UTC().Format(time.RFC3339Nano), h.UpdatedAt.UTC().Format(time.RFC3339Nano),
 	}
 }
@@ -42,13 +44,14 @@ type scanner interface{ Scan(...any) error }
 func scanHousehold(sc scanner, extra ...any) (registry.Household, error) {
 	var h registry.Household
 	var causes, created, updated string
-	var food, cloth, elec, car, town, biz int
+	var food, cloth, elec, car, town, biz, san int
 	dest := []any{&h.ID,
 		&h.County, &h.Number, &h.VillageCode, &h.Group, &h.HeadName, &h.Phone, &h.BankAccount,
 		&h.Standard, &h.Attribute, &h.MainCause, &causes, &h.Status, &h.IdentifiedYear, &h.ExitYear,
 		&food, &cloth, &h.HousingArea, &h.HousingStructure, &h.HousingYear, &h.HousingGrade,
 		&h.Relocation, &h.WaterSource, &h.WaterLitres, &h.WaterQuality, &h.WaterMinutes, &h.WaterOutageDays,
 		&elec, &h.CookingFuel, &h.LandMu, &car, &town, &biz,
+		&san, &h.Assets, &h.ChildDeaths,
 		&h.Version, &created, &updated,
 	}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
@@ -61,6 +64,7 @@ func scanHousehold(sc scanner, extra ...any) (registry.Household, error) {
 	}
 	h.FoodSecure, h.ClothingSecure, h.Electricity = food == 1, cloth == 1, elec == 1
 	h.HasCar, h.HasTownHouse, h.HasBusiness = car == 1, town == 1, biz == 1
+	h.ImprovedSanitation = san == 1
 	h.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
 	h.UpdatedAt, _ = time.Parse(time.RFC3339Nano, updated)
 	return h, nil
@@ -69,14 +73,14 @@ func scanHousehold(sc scanner, extra ...any) (registry.Household, error) {
 var memberCols = []string{
 	"county", "household_id", "name", "sex", "id_number", "disability_cert", "birth_date", "relation",
 	"ethnicity", "education", "student_status", "health", "labour", "migrant_months", "dibao",
-	"medical_insurance", "critical_insurance", "pension_insurance", "civil_servant", "deceased", "version",
+	"medical_insurance", "critical_insurance", "pension_insurance", "civil_servant", "deceased", "undernourished", "version",
 }
 
 func memberArgs(m *registry.Member) []any {
 	return []any{
 		m.County, m.HouseholdID, m.Name, m.Sex, m.IDNumber, m.DisabilityCert, m.BirthDate, m.Relation,
 		m.Ethnicity, m.Education, m.StudentStatus, m.Health, m.Labour, m.MigrantMonths, b2i(m.Dibao),
-		b2i(m.MedicalInsurance), b2i(m.CriticalInsurance), b2i(m.PensionInsurance), b2i(m.CivilServant), b2i(m.Deceased), m.Version,
+		b2i(m.MedicalInsurance), b2i(m.CriticalInsurance), b2i(m.PensionInsurance), b2i(m.CivilServant), b2i(m.Deceased), b2i(m.Undernourished), m.Version,
 	}
 }
 
@@ -84,16 +88,33 @@ var memberSelect = "m.id, m." + strings.Join(memberCols, ", m.")
 
 func scanMember(sc scanner) (registry.Member, error) {
 	var m registry.Member
-	var dibao, med, crit, pens, civ, dead int
+	var dibao, med, crit, pens, civ, dead, under int
 	err := sc.Scan(&m.ID, &m.County, &m.HouseholdID, &m.Name, &m.Sex, &m.IDNumber, &m.DisabilityCert, &m.BirthDate, &m.Relation,
 		&m.Ethnicity, &m.Education, &m.StudentStatus, &m.Health, &m.Labour, &m.MigrantMonths, &dibao,
-		&med, &crit, &pens, &civ, &dead, &m.Version)
+		&med, &crit, &pens, &civ, &dead, &under, &m.Version)
 	m.Dibao, m.MedicalInsurance, m.CriticalInsurance = dibao == 1, med == 1, crit == 1
 	m.PensionInsurance, m.CivilServant, m.Deceased = pens == 1, civ == 1, dead == 1
+	m.Undernourished = under == 1
 	return m, err
 }
 
-var incomeCols = []string{"county", "household_id", "year", "wages", "business", "transfers", "property", "costs", "net", "per_capita"}
+var incomeCols = []string{"county", "household_id", "year", "wages", "business", "transfers", "property", "costs", "net", "per_capita",
+	"medical_costs", "schooling_costs", "disaster_losses"}
+
+// incomeSelect reads an income row after household_id, in scanIncome's order.
+const incomeSelect = "year, wages, business, transfers, property, costs, net, per_capita, medical_costs, schooling_costs, disaster_losses"
+
+func scanIncome(sc scanner, extra ...any) (registry.Income, error) {
+	var in registry.Income
+	err := sc.Scan(append(extra, &in.Year, &in.Wages, &in.Business, &in.Transfers, &in.Property, &in.Costs, &in.Net, &in.PerCapita,
+		&in.MedicalCosts, &in.SchoolingCosts, &in.DisasterLosses)...)
+	return in, err
+}
+
+func incomeArgs(county string, householdID int64, in *registry.Income) []any {
+	return []any{county, householdID, in.Year, in.Wages, in.Business, in.Transfers, in.Property, in.Costs, in.Net, in.PerCapita,
+		in.MedicalCosts, in.SchoolingCosts, in.DisasterLosses}
+}
 
 // HouseholdFilter selects households for a list.
 type HouseholdFilter struct {
@@ -242,15 +263,15 @@ func (s *Store) members(ctx context.Context, q querier, householdID int64) ([]re
 }
 
 func (s *Store) incomes(ctx context.Context, q querier, householdID int64) ([]registry.Income, error) {
-	rows, err := q.QueryContext(ctx, "SELECT year, wages, business, transfers, property, costs, net, per_capita FROM incomes WHERE household_id = $1 ORDER BY year", householdID)
+	rows, err := q.QueryContext(ctx, "SELECT "+incomeSelect+" FROM incomes WHERE household_id = $1 ORDER BY year", householdID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := []registry.Income{}
 	for rows.Next() {
-		var in registry.Income
-		if err := rows.Scan(&in.Year, &in.Wages, &in.Business, &in.Transfers, &in.Property, &in.Costs, &in.Net, &in.PerCapita); err != nil {
+		in, err := scanIncome(rows)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, in)
@@ -342,8 +363,9 @@ func (s *Store) insertHousehold(ctx context.Context, tx *sql.Tx, h *registry.Hou
 func (s *Store) upsertIncome(ctx context.Context, tx *sql.Tx, county string, hid int64, in registry.Income) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO incomes (`+strings.Join(incomeCols, ", ")+`) VALUES (`+placeholders(1, len(incomeCols))+`)
 		ON CONFLICT (household_id, year) DO UPDATE SET wages = excluded.wages, business = excluded.business, transfers = excluded.transfers,
-		property = excluded.property, costs = excluded.costs, net = excluded.net, per_capita = excluded.per_capita`,
-		county, hid, in.Year, in.Wages, in.Business, in.Transfers, in.Property, in.Costs, in.Net, in.PerCapita)
+		property = excluded.property, costs = excluded.costs, net = excluded.net, per_capita = excluded.per_capita,
+		medical_costs = excluded.medical_costs, schooling_costs = excluded.schooling_costs, disaster_losses = excluded.disaster_losses`,
+		incomeArgs(county, hid, &in)...)
 	return err
 }
 
