@@ -196,7 +196,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return err
 		}
 	}
-	return s.loadDivisions(ctx)
+	if err := s.loadDivisions(ctx); err != nil {
+		return err
+	}
+	return s.seedPolicy(ctx)
 }
 
 // CheckSchema refuses a database whose schema is not exactly the one this
