@@ -406,6 +406,10 @@ func (f *Frame) AppendSnapshot(b []byte, r int) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
+		if fc.Param != "" && f.missing(i, r) {
+			b = append(b, "null"...)
+			continue
+		}
 		switch fc.Type {
 		case Int:
 			b = strconv.AppendInt(b, f.Int(i, r), 10)
@@ -416,6 +420,16 @@ func (f *Frame) AppendSnapshot(b []byte, r int) []byte {
 		}
 	}
 	return append(b, ']')
+}
+
+// missing reports whether parameter fact i has no value in row r.
+func (f *Frame) missing(i, r int) bool {
+	for b, pi := range ParamFacts {
+		if pi == i {
+			return f.Missing[r]&(1<<b) != 0
+		}
+	}
+	return false
 }
 
 // SnapshotHash is the FNV-1a hash of a snapshot, as a signed integer so

@@ -76,7 +76,17 @@ func (f *Frame) LoadSnapshot(row int, data []byte) error {
 	if len(vals) > len(Facts) {
 		return errors.New("policy: snapshot has more values than the fact catalogue")
 	}
+	f.Missing[row] = 0
 	for i, v := range vals {
+		if v == nil && Facts[i].Param != "" {
+			for b, pi := range ParamFacts {
+				if pi == i {
+					f.Missing[row] |= 1 << b
+				}
+			}
+			f.SetInt(i, row, 0)
+			continue
+		}
 		ok := false
 		switch Facts[i].Type {
 		case Int:

@@ -58,7 +58,7 @@ func idList(ids []int64) string {
 // BeginRun records the start of a run and marks the rule-set versions it
 // uses as used, so they are never edited.
 func (s *Store) BeginRun(ctx context.Context, r *Run, ruleSets []int64) error {
-	r.StartedAt, r.RuleSets = s.stamp(), idList(ruleSets)
+	r.StartedAt, r.RuleSets = s.fixedStamp(), idList(ruleSets)
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if err := markUsed(ctx, tx, ruleSets); err != nil {
 			return err
@@ -68,16 +68,21 @@ func (s *Store) BeginRun(ctx context.Context, r *Run, ruleSets []int64) error {
 	})
 }
 
+// fixedStamp is the clock in a fixed-width form, so stamps compare as
+// strings; RFC3339Nano drops trailing zeros and would not.
+func (s *Store) fixedStamp() string { return s.now().UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
 // FinishRun records the end of a run. A full run then removes the
 // period's findings in its area that it did not write (households that
-// left the area or the registry) and that no later run wrote.
+// left the area or the registry) and that were written before it started;
+// a household re-assessed while the run went on keeps its finding.
 func (s *Store) FinishRun(ctx context.Context, r *Run, ruleSets []int64) error {
 	r.FinishedAt = s.stamp()
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if r.Kind == "full" && len(ruleSets) > 0 {
 			lo, hi := auth.AreaRange(r.Area)
 			if _, err := tx.ExecContext(ctx, `DELETE FROM assessments WHERE period = $1 AND village_code >= $2 AND village_code < $3
-				AND run_id < $4 AND ruleset_id IN (`+idList(ruleSets)+`)`, r.Period, lo, hi, r.ID); err != nil {
+				AND run_id <> $4 AND assessed_at < $5 AND ruleset_id IN (`+idList(ruleSets)+`)`, r.Period, lo, hi, r.ID, r.StartedAt); err != nil {
 				return err
 			}
 		}
@@ -131,7 +136,7 @@ type FindingWriter struct {
 // NewFindingWriter opens a writer; chunk is the number of findings per
 // transaction.
 func (s *Store) NewFindingWriter(ctx context.Context, chunk int) (*FindingWriter, error) {
-	w := &FindingWriter{s: s, ctx: ctx, stamp: s.stamp(), chunk: chunk}
+	w := &FindingWriter{s: s, ctx: ctx, stamp: s.fixedStamp(), chunk: chunk}
 	return w, w.begin()
 }
 

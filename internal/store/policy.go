@@ -208,6 +208,11 @@ func sameRules(a, b *policy.RuleSet) bool {
 	return reflect.DeepEqual(x, y)
 }
 
+// MarkUsed records that findings were written with these versions.
+func (s *Store) MarkUsed(ctx context.Context, ids []int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return markUsed(ctx, tx, ids) })
+}
+
 // markUsed records that assessments used these versions.
 func markUsed(ctx context.Context, tx *sql.Tx, ids []int64) error {
 	for _, id := range ids {

@@ -114,6 +114,9 @@ func (s *Store) Close() error {
 	return err
 }
 
+// SetClock replaces the store's clock; tests move time with it.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
 // Now is the store's clock.
 func (s *Store) Now() time.Time { return s.now() }
 

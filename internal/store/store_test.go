@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"tuopin/internal/fault"
 	"tuopin/internal/idcard"
 	"tuopin/internal/registry"
+	"tuopin/internal/store"
+	"tuopin/internal/store/storetest"
 )
 
 var ctx = context.Background()
@@ -39,7 +41,7 @@ func fixture(number, village string, seq int) registry.Household {
 }
 
 func TestHouseholdCreateReadUpdate(t *testing.T) {
-	engines(t, func(t *testing.T, s *Store) {
+	storetest.Engines(t, func(t *testing.T, s *store.Store) {
 		h := fixture("H1", villageA, 1)
 		if err := s.CreateHousehold(ctx, admin, &h); err != nil {
 			t.Fatal(err)
@@ -110,7 +112,7 @@ func TestHouseholdCreateReadUpdate(t *testing.T) {
 }
 
 func TestScopeAndMasking(t *testing.T) {
-	engines(t, func(t *testing.T, s *Store) {
+	storetest.Engines(t, func(t *testing.T, s *store.Store) {
 		a := fixture("A1", villageA, 1)
 		b := fixture("B1", villageB, 2)
 		for _, h := range []*registry.Household{&a, &b} {
@@ -129,16 +131,16 @@ func TestScopeAndMasking(t *testing.T) {
 		if _, err := s.History(ctx, townA, b.ID); fault.KindOf(err) != fault.NotFound {
 			t.Fatalf("out-of-scope history: %v", err)
 		}
-		items, total, err := s.ListHouseholds(ctx, townA, HouseholdFilter{})
+		items, total, err := s.ListHouseholds(ctx, townA, store.HouseholdFilter{})
 		if err != nil || total != 1 || items[0].ID != a.ID {
 			t.Fatalf("scoped list: %d %v", total, err)
 		}
 		// Asking for another area gives nothing, not that area.
-		if _, total, _ := s.ListHouseholds(ctx, townA, HouseholdFilter{Area: villageB}); total != 0 {
+		if _, total, _ := s.ListHouseholds(ctx, townA, store.HouseholdFilter{Area: villageB}); total != 0 {
 			t.Fatalf("list of a foreign area returned %d", total)
 		}
 		// A wider area is narrowed to the scope.
-		if _, total, _ := s.ListHouseholds(ctx, townA, HouseholdFilter{Area: "5306"}); total != 1 {
+		if _, total, _ := s.ListHouseholds(ctx, townA, store.HouseholdFilter{Area: "5306"}); total != 1 {
 			t.Fatalf("wider area: %d", total)
 		}
 		// Writes outside the scope are refused, and so is moving a
@@ -171,7 +173,7 @@ func TestScopeAndMasking(t *testing.T) {
 		if hv.Phone == a.Phone || !strings.Contains(hv.Phone, "****") || strings.Contains(hv.Members[0].IDNumber, a.Members[0].IDNumber[6:14]) || hv.BankAccount == a.BankAccount {
 			t.Fatalf("viewer sees personal data: %s %s %s", hv.Phone, hv.Members[0].IDNumber, hv.BankAccount)
 		}
-		lv, _, _ := s.ListHouseholds(ctx, viewer, HouseholdFilter{})
+		lv, _, _ := s.ListHouseholds(ctx, viewer, store.HouseholdFilter{})
 		for _, h := range lv {
 			if !strings.Contains(h.Phone, "****") {
 				t.Fatalf("viewer list shows phone %s", h.Phone)
@@ -185,7 +187,7 @@ func TestScopeAndMasking(t *testing.T) {
 			t.Fatal("township officer gets a masked ID")
 		}
 		for _, q := range []string{a.Members[1].IDNumber, "李秀", "A1", "王国"} {
-			items, total, _ := s.ListHouseholds(ctx, townA, HouseholdFilter{Q: q})
+			items, total, _ := s.ListHouseholds(ctx, townA, store.HouseholdFilter{Q: q})
 			if total != 1 || items[0].ID != a.ID {
 				t.Fatalf("search %q: %d", q, total)
 			}
@@ -194,7 +196,7 @@ func TestScopeAndMasking(t *testing.T) {
 }
 
 func TestPairingHistory(t *testing.T) {
-	engines(t, func(t *testing.T, s *Store) {
+	storetest.Engines(t, func(t *testing.T, s *store.Store) {
 		h := fixture("P1", villageA, 1)
 		if err := s.CreateHousehold(ctx, admin, &h); err != nil {
 			t.Fatal(err)
@@ -243,9 +245,9 @@ func TestPairingHistory(t *testing.T) {
 }
 
 func TestLoginLockoutAndTokens(t *testing.T) {
-	engines(t, func(t *testing.T, s *Store) {
-		clock := testNow
-		s.now = func() time.Time { return clock }
+	storetest.Engines(t, func(t *testing.T, s *store.Store) {
+		clock := storetest.Now
+		s.SetClock(func() time.Time { return clock })
 		if _, err := s.AddUser(ctx, "li", "correct-horse", auth.TownshipOfficer, villageA[:9]); err != nil {
 			t.Fatal(err)
 		}
@@ -262,7 +264,7 @@ func TestLoginLockoutAndTokens(t *testing.T) {
 		if got, err := s.Authenticate(ctx, tok); err != nil || got.Username != "li" {
 			t.Fatalf("authenticate: %v", err)
 		}
-		for i := 0; i < MaxFailedLogins-1; i++ {
+		for i := 0; i < store.MaxFailedLogins-1; i++ {
 			if _, _, err := s.Login(ctx, "li", "wrong"); fault.KindOf(err) != fault.Unauthorized {
 				t.Fatalf("wrong password %d: %v", i, err)
 			}
@@ -273,7 +275,7 @@ func TestLoginLockoutAndTokens(t *testing.T) {
 		if _, _, err := s.Login(ctx, "li", "correct-horse"); fault.KindOf(err) != fault.Locked {
 			t.Fatalf("locked account let in: %v", err)
 		}
-		clock = clock.Add(LockoutPeriod + time.Second)
+		clock = clock.Add(store.LockoutPeriod + time.Second)
 		if _, _, err := s.Login(ctx, "li", "correct-horse"); err != nil {
 			t.Fatalf("after lockout: %v", err)
 		}
@@ -282,7 +284,7 @@ func TestLoginLockoutAndTokens(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		clock = clock.Add(SessionLifetime + time.Minute)
+		clock = clock.Add(store.SessionLifetime + time.Minute)
 		if _, err := s.Authenticate(ctx, tok); fault.KindOf(err) != fault.Unauthorized {
 			t.Fatalf("expired session accepted: %v", err)
 		}
@@ -302,25 +304,25 @@ func TestLoginLockoutAndTokens(t *testing.T) {
 }
 
 func TestSchemaVersionChecks(t *testing.T) {
-	engines(t, func(t *testing.T, s *Store) {
+	storetest.Engines(t, func(t *testing.T, s *store.Store) {
 		if err := s.CheckSchema(ctx); err != nil {
 			t.Fatal(err)
 		}
 		have, want, _ := s.SchemaVersion(ctx)
-		if _, err := s.w.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'future', 'x')`, want+1); err != nil {
+		if _, err := s.TestExec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'future', 'x')`, want+1); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.CheckSchema(ctx); err == nil || !strings.Contains(err.Error(), "newer") {
 			t.Fatalf("newer schema accepted: %v", err)
 		}
-		if _, err := s.w.Exec(`DELETE FROM schema_migrations WHERE version >= $1`, have); err != nil {
+		if _, err := s.TestExec(`DELETE FROM schema_migrations WHERE version >= $1`, have); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.CheckSchema(ctx); err == nil || !strings.Contains(err.Error(), "older") {
 			t.Fatalf("outdated schema accepted: %v", err)
 		}
 		var n int
-		s.r.QueryRow(`SELECT COUNT(*) FROM divisions WHERE parent_code = '530627'`).Scan(&n)
+		s.TestQueryRow(`SELECT COUNT(*) FROM divisions WHERE parent_code = '530627'`).Scan(&n)
 		if n != 30 {
 			t.Fatalf("townships loaded: %d", n)
 		}
@@ -328,7 +330,7 @@ func TestSchemaVersionChecks(t *testing.T) {
 }
 
 func TestBulkRollbackLeavesNothing(t *testing.T) {
-	engines(t, func(t *testing.T, s *Store) {
+	storetest.Engines(t, func(t *testing.T, s *store.Store) {
 		b, err := s.BeginBulk(ctx, admin)
 		if err != nil {
 			t.Fatal(err)

@@ -1,28 +1,34 @@
-package store
+// Package storetest opens fresh stores for tests: a SQLite file in a
+// temporary folder and, when TUOPIN_TEST_POSTGRES holds a DSN, a fresh
+// PostgreSQL schema, so one suite runs against both engines.
+package storetest
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
+	_ "github.com/jackc/pgx/v5/stdlib" // admin connection
 	"net/url"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"tuopin/internal/store"
 )
 
-// testNow is the fixed clock of the store tests.
-var testNow = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+// Now is the fixed clock of the stores these helpers open.
+var Now = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 
 var schemaSeq atomic.Int64
 
-// engines runs fn against a fresh SQLite file and, when
+// Engines runs fn against a fresh SQLite file and, when
 // TUOPIN_TEST_POSTGRES holds a DSN, against a fresh PostgreSQL schema:
 // one test suite for both engines.
-func engines(t *testing.T, fn func(t *testing.T, s *Store)) {
+func Engines(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Run("sqlite", func(t *testing.T) {
-		s := openSQLite(t)
+		s := OpenSQLite(t)
 		fn(t, s)
 	})
 	dsn := os.Getenv("TUOPIN_TEST_POSTGRES")
@@ -30,14 +36,15 @@ func engines(t *testing.T, fn func(t *testing.T, s *Store)) {
 		return
 	}
 	t.Run("postgres", func(t *testing.T) {
-		s := openPostgres(t, dsn)
+		s := OpenPostgres(t, dsn)
 		fn(t, s)
 	})
 }
 
-func openSQLite(tb testing.TB) *Store {
+// OpenSQLite opens a migrated store in a temporary folder.
+func OpenSQLite(tb testing.TB) *store.Store {
 	tb.Helper()
-	s, err := Open(context.Background(), filepath.Join(tb.TempDir(), "t.db"), func() time.Time { return testNow })
+	s, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "t.db"), func() time.Time { return Now })
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -48,7 +55,8 @@ func openSQLite(tb testing.TB) *Store {
 	return s
 }
 
-func openPostgres(tb testing.TB, dsn string) *Store {
+// OpenPostgres opens a migrated store in a fresh schema of dsn.
+func OpenPostgres(tb testing.TB, dsn string) *store.Store {
 	tb.Helper()
 	schema := fmt.Sprintf("t_%d_%d", os.Getpid(), schemaSeq.Add(1))
 	admin, err := sql.Open("pgx", dsn)
@@ -66,7 +74,7 @@ func openPostgres(tb testing.TB, dsn string) *Store {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	s, err := Open(context.Background(), u.String(), func() time.Time { return testNow })
+	s, err := store.Open(context.Background(), u.String(), func() time.Time { return Now })
 	if err != nil {
 		tb.Fatal(err)
 	}
