@@ -135,7 +135,7 @@ func (g *Generator) Household() registry.Household {
 		Standard:         []string{"national", "province", "city"}[g.pick(90, 8, 2)],
 		Attribute:        []string{"general", "dibao", "tekun"}[g.pick(80, 17, 3)],
 		MainCause:        registry.Lists["cause"][g.pick(20, 8, 10, 2, 5, 3, 20, 10, 12, 5, 4, 1)],
-		Status:           []string{"exited", "pre_exit", "poor", "returned"}[g.pick(92, 3, 3, 2)],
+		Status:           []string{"exited", "pre_exit", "poor", "returned", "non_poor"}[g.pick(89, 3, 3, 2, 3)],
 		IdentifiedYear:   2014 + g.pick(60, 10, 12, 8, 6, 4),
 		FoodSecure:       !g.chance(1),
 		ClothingSecure:   !g.chance(1),
@@ -149,9 +149,14 @@ func (g *Generator) Household() registry.Household {
 		HasCar:           g.chance(2),
 		HasTownHouse:     g.chance(1),
 		HasBusiness:      g.chance(1),
-		Phone:            g.phone(),
-		BankAccount:      "6217" + fmt.Sprintf("%015d", g.rng.Int64N(1_000_000_000_000_000)),
-		OtherCauses:      []string{},
+		// MPI living standards: most have a sanitary toilet and a few
+		// durable goods; child deaths are rare.
+		ImprovedSanitation: !g.chance(15),
+		Assets:             g.pick(8, 14, 22, 24, 16, 10, 6),
+		ChildDeaths:        g.pick(99, 1),
+		Phone:              g.phone(),
+		BankAccount:        "6217" + fmt.Sprintf("%015d", g.rng.Int64N(1_000_000_000_000_000)),
+		OtherCauses:        []string{},
 	}
 	h.HousingYear = 1975 + g.rng.IntN(g.now.Year()-1975)
 	if h.Relocation != "none" {
@@ -182,7 +187,13 @@ func (g *Generator) Household() registry.Household {
 		h.WaterOutageDays = 37 + g.rng.IntN(30)
 	}
 
+	if h.Status == "non_poor" {
+		h.ExitYear = 0
+	}
 	h.Members = g.members(&h, size)
+	for i := range h.Members {
+		h.Members[i].Undernourished = g.chance(2)
+	}
 	h.HeadName = h.Members[0].Name
 	h.Incomes = g.incomes(&h)
 	return h
@@ -346,6 +357,20 @@ func (g *Generator) incomes(h *registry.Household) []registry.Income {
 		}
 		in := registry.Income{Year: y, Wages: wages, Business: business, Transfers: transfers, Property: property, Costs: costs}
 		in.Net = in.Wages + in.Business + in.Transfers + in.Property - in.Costs
+		// Rigid spending (刚性支出): illness and schooling costs most
+		// years, now and then a disaster; a few households spend more
+		// than they earn, which the monitoring rules look for.
+		for _, m := range h.Members {
+			if m.Health == "serious" || m.Health == "chronic" {
+				in.MedicalCosts += int64(500+g.rng.IntN(8000)) * 100
+			}
+			if m.StudentStatus == "senior" || m.StudentStatus == "vocational" || m.StudentStatus == "college" {
+				in.SchoolingCosts += int64(1000+g.rng.IntN(6000)) * 100
+			}
+		}
+		if g.chance(2) {
+			in.DisasterLosses = int64(2000+g.rng.IntN(30000)) * 100
+		}
 		out = append(out, in)
 	}
 	return out

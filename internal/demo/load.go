@@ -36,10 +36,12 @@ func Load(ctx context.Context, s *store.Store, o Options) (Result, error) {
 	}
 	b.KeepIDs = true
 	refs := make([]HouseholdRef, 0, o.Households)
+	persons := map[string]int64{}
 	numbers := make([]string, 0, o.Households)
 	for i := 0; i < o.Households; i++ {
 		h := g.Household()
 		numbers = append(numbers, h.Number)
+		persons[h.VillageCode] += int64(len(h.Members))
 		refs = append(refs, HouseholdRef{VillageCode: h.VillageCode})
 		if err := b.AddHousehold(&h); err != nil {
 			b.Rollback()
@@ -79,6 +81,19 @@ func Load(ctx context.Context, s *store.Store, o Options) (Result, error) {
 	}
 	if err := b.Commit(); err != nil {
 		return res, err
+	}
+	// Rural registered population (农村户籍人口) of each village, the
+	// denominator of incidence: the registry holds a fifth to a
+	// seventh of a village's people.
+	for _, v := range g.villages {
+		n := persons[v.Code]
+		if n == 0 {
+			continue
+		}
+		pop := store.VillagePopulation{Village: v.Code, Year: s.Now().Year(), Population: n * int64(5+g.rng.IntN(3)), Source: "demo"}
+		if err := s.SetVillagePopulation(ctx, pop); err != nil {
+			return res, err
+		}
 	}
 	if o.Progress != nil {
 		o.Progress(o.Households, o.Households)

@@ -575,3 +575,40 @@ func setList(cols []string) string {
 	}
 	return strings.Join(sets, ", ")
 }
+
+// SaveIncome adds or replaces one year's income of a household in scope,
+// with its per-capita figure over the living members, and records the
+// change in the household's history.
+func (s *Store) SaveIncome(ctx context.Context, p auth.Principal, householdID int64, in *registry.Income) error {
+	if !p.CanEditRegistry() {
+		return fault.New(fault.Forbidden, "error.forbidden")
+	}
+	if errs := s.Checker().Income(in); len(errs) > 0 {
+		return fault.Fields(errs)
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		h, err := s.getHousehold(ctx, tx, p, householdID)
+		if err != nil {
+			return err
+		}
+		if h.Members, err = s.members(ctx, tx, h.ID); err != nil {
+			return err
+		}
+		if h.Incomes, err = s.incomes(ctx, tx, h.ID); err != nil {
+			return err
+		}
+		var before *registry.Income
+		for i := range h.Incomes {
+			if h.Incomes[i].Year == in.Year {
+				before = &h.Incomes[i]
+			}
+		}
+		one := registry.Household{Members: h.Members, Incomes: []registry.Income{*in}}
+		setPerCapita(&one)
+		*in = one.Incomes[0]
+		if err := s.upsertIncome(ctx, tx, h.County, h.ID, *in); err != nil {
+			return err
+		}
+		return s.logChange(ctx, tx, p, h.County, "income", int64(in.Year), h.ID, "update", before, in)
+	})
+}
