@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"tuopin/internal/assess"
 	"tuopin/internal/auth"
 	"tuopin/internal/fault"
 	"tuopin/internal/i18n"
@@ -55,8 +56,9 @@ func Credentials(s *store.Store, r *http.Request) (auth.Principal, error) {
 
 // Handler serves /api/v1.
 type Handler struct {
-	Store *store.Store
-	Log   *slog.Logger
+	Store  *store.Store
+	Assess *assess.Assessor
+	Log    *slog.Logger
 }
 
 // Register adds the API routes to mux.
@@ -80,6 +82,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/cadres", h.auth(h.saveCadre))
 	mux.Handle("GET /api/v1/cadres/{id}", h.auth(h.getCadre))
 	mux.Handle("PUT /api/v1/cadres/{id}", h.auth(h.saveCadre))
+	h.registerPolicy(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fault.New(fault.NotFound, "error.not_found"))
 	})
@@ -129,6 +132,11 @@ type fieldJSON struct {
 
 // fail writes err as {"error": {...}} with both languages.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	h.failStatus(w, r, err, 0)
+}
+
+// failStatus is fail with a status that overrides the kind's own.
+func (h *Handler) failStatus(w http.ResponseWriter, r *http.Request, err error, status int) {
 	e, ok := fault.As(err)
 	if !ok {
 		if h.Log != nil {
@@ -151,7 +159,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		body["fields"] = fs
 	}
-	writeJSON(w, Status(e.Kind), map[string]any{"error": body})
+	if status == 0 {
+		status = Status(e.Kind)
+	}
+	writeJSON(w, status, map[string]any{"error": body})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -294,6 +305,7 @@ func (h *Handler) createHousehold(w http.ResponseWriter, r *http.Request, p auth
 	if err := h.Store.CreateHousehold(r.Context(), p, &hh); err != nil {
 		return err
 	}
+	h.reassess(r.Context(), hh.ID)
 	out, err := h.Store.GetHousehold(r.Context(), p, hh.ID)
 	if err != nil {
 		return err
@@ -318,6 +330,7 @@ func (h *Handler) updateHousehold(w http.ResponseWriter, r *http.Request, p auth
 	if err := h.Store.UpdateHousehold(r.Context(), p, &hh); err != nil {
 		return err
 	}
+	h.reassess(r.Context(), id)
 	out, err := h.Store.GetHousehold(r.Context(), p, id)
 	if err != nil {
 		return err
@@ -361,6 +374,7 @@ func (h *Handler) saveMember(w http.ResponseWriter, r *http.Request, p auth.Prin
 	if err := h.Store.SaveMember(r.Context(), p, &m); err != nil {
 		return err
 	}
+	h.reassess(r.Context(), hid)
 	writeJSON(w, status, m)
 	return nil
 }

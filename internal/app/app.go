@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"tuopin/internal/api"
+	"tuopin/internal/assess"
 	"tuopin/internal/store"
 	"tuopin/internal/web"
 )
@@ -64,7 +65,7 @@ func Handler(s *store.Store, log *slog.Logger) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}`))
 	})
-	(&api.Handler{Store: s, Log: log}).Register(mux)
+	(&api.Handler{Store: s, Assess: assess.New(s), Log: log}).Register(mux)
 	wh, err := web.New(s, log)
 	if err != nil {
 		return nil, err

@@ -141,7 +141,9 @@ func (a *Assessor) setOfPeriod(ctx context.Context, area, period, kind, code str
 	return best, nil
 }
 
-func isPoor(status string) bool { return status == "poor" || status == "pre_exit" || status == "returned" }
+func isPoor(status string) bool {
+	return status == "poor" || status == "pre_exit" || status == "returned"
+}
 
 // ExitReport builds the roll-up for area and period (latest when empty).
 func (a *Assessor) ExitReport(ctx context.Context, p auth.Principal, area, period string) (*ExitReport, error) {

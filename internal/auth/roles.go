@@ -84,3 +84,11 @@ func (p Principal) CanEditRegistry() bool {
 
 // CanImport reports whether the role may import registry files.
 func (p Principal) CanImport() bool { return p.Role == CountyAdmin }
+
+// CanEditPolicy reports whether the role may change rule sets and
+// parameters: the county office only.
+func (p Principal) CanEditPolicy() bool { return p.Role == CountyAdmin }
+
+// CanVerify reports whether the role may record verification samples and
+// surveys (抽查, 群众认可度).
+func (p Principal) CanVerify() bool { return p.Role == CountyAdmin || p.Role == Verifier }

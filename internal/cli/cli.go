@@ -20,12 +20,14 @@ import (
 	"golang.org/x/term"
 
 	"tuopin/internal/app"
+	"tuopin/internal/assess"
 	"tuopin/internal/auth"
 	"tuopin/internal/demo"
 	"tuopin/internal/division"
 	"tuopin/internal/fault"
 	"tuopin/internal/i18n"
 	"tuopin/internal/importer"
+	"tuopin/internal/policy"
 	"tuopin/internal/store"
 )
 
@@ -41,6 +43,13 @@ Usage:
   tuopin user add --username NAME --password PASS --role ROLE --area CODE
   tuopin user passwd --username NAME --password PASS
   tuopin token create --user NAME
+  tuopin assess [--period YYYY-MM] [--area CODE] [--set CODE,…] [--force]
+  tuopin explain HOUSEHOLD [--period YYYY-MM] [--json]
+  tuopin exit-report --area CODE [--period YYYY-MM] [--json]
+  tuopin mpi --area CODE [--k 1/3] [--set mpi-global|mpi-china] [--period YYYY-MM] [--json]
+  tuopin rules list [--all] | show CODE [--version N] | save FILE.json | preview EXPR [--area CODE]
+  tuopin params list | set --kind K --jurisdiction CODE --year Y --value V [--certainty C] [--source S]
+  tuopin population import FILE.csv      (village_code,year,rural_population[,source])
 
 Every command takes --db PATH|postgres://… (default $TUOPIN_DB or ./tuopin.db)
 and --lang zh-CN|en for its messages.
@@ -80,6 +89,20 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = e.user(ctx, args[1:])
 	case "token":
 		err = e.token(ctx, args[1:])
+	case "assess":
+		err = e.assessCmd(ctx, args[1:])
+	case "explain":
+		err = e.explain(ctx, args[1:])
+	case "exit-report":
+		err = e.exitReport(ctx, args[1:])
+	case "mpi":
+		err = e.mpiCmd(ctx, args[1:])
+	case "rules":
+		err = e.rules(ctx, args[1:])
+	case "params":
+		err = e.params(ctx, args[1:])
+	case "population":
+		err = e.population(ctx, args[1:])
 	default:
 		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
 		return 2
@@ -104,11 +127,23 @@ func (e *env) printError(err error) {
 	if fe, ok := fault.As(err); ok {
 		fmt.Fprintf(e.errw, "错误 error: %s\n", fe.Msg.Both())
 		for _, f := range fe.Fields {
-			fmt.Fprintf(e.errw, "  [%s] %s: %s\n", i18n.M("field."+f.Field).Both(), f.Value, f.Reason.Both())
+			if f.Row > 0 {
+				fmt.Fprintf(e.errw, "  第%d行 row %d ", f.Row, f.Row)
+			}
+			fmt.Fprintf(e.errw, "  [%s] %s: %s\n", fieldLabel(f.Field), f.Value, f.Reason.Both())
 		}
 		return
 	}
 	fmt.Fprintf(e.errw, "错误 error: %v\n", err)
+}
+
+// fieldLabel names a field in both languages, or shows its path (such
+// as rules[2].expression) when the catalogue has no label for it.
+func fieldLabel(field string) string {
+	if i18n.T(i18n.ZH, "field."+field) == "field."+field {
+		return field
+	}
+	return i18n.M("field." + field).Both()
 }
 
 // flags makes a flag set with the common --db and --lang.
@@ -203,6 +238,9 @@ func (e *env) ensureDemo(ctx context.Context, s *store.Store, n int) error {
 		}
 		e.endProgress()
 		fmt.Fprintf(e.out, "演示县 demo county: %d 户 households, %d 人 members, %d 帮扶干部 cadres, %.1f s\n", res.Households, res.Members, res.Cadres, res.Elapsed.Seconds())
+		if err := e.assessDemo(ctx, s); err != nil {
+			return err
+		}
 	}
 	if _, err := s.UserByName(ctx, demoUser); fault.KindOf(err) == fault.NotFound {
 		if _, err := s.AddUser(ctx, demoUser, demoPassword, auth.CountyAdmin, division.Zhenxiong); err != nil {
@@ -286,6 +324,18 @@ func (e *env) demo(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(e.out, "演示县 demo county: %d 户 households, %d 人 members, %d 帮扶干部 cadres, %d 结对 pairings in %.1f s\n",
 		res.Households, res.Members, res.Cadres, res.Pairings, res.Elapsed.Seconds())
+	return e.assessDemo(ctx, s)
+}
+
+// assessDemo assesses the demo county for this month, so its findings,
+// exit report and MPI are there from the first page.
+func (e *env) assessDemo(ctx context.Context, s *store.Store) error {
+	start := time.Now()
+	run, err := assess.New(s).Period(ctx, auth.System("demo"), policy.PeriodOf(s.Now()), assess.Options{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "研判 assessed %s: %d 户 households in %.1f s\n", run.Period, run.Households, time.Since(start).Seconds())
 	return nil
 }
 

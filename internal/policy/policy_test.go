@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"tuopin/internal/fault"
+	"tuopin/internal/i18n"
 	"tuopin/internal/registry"
 )
 
@@ -521,4 +522,18 @@ func BenchmarkEvalExit(b *testing.B) {
 		}
 		_ = sink
 	})
+}
+
+func TestEveryFactIsDescribed(t *testing.T) {
+	for _, f := range Facts {
+		key := "fact." + f.Name
+		for _, lang := range []string{i18n.ZH, i18n.EN} {
+			if i18n.T(lang, key) == key {
+				t.Errorf("%s has no %s description", key, lang)
+			}
+		}
+		if f.Type == String && len(registry.Lists[f.List]) == 0 {
+			t.Errorf("%s: unknown code list %q", f.Name, f.List)
+		}
+	}
 }

@@ -404,16 +404,29 @@ type VillagePopulation struct {
 
 // SetVillagePopulation records a village's rural registered population.
 func (s *Store) SetVillagePopulation(ctx context.Context, v VillagePopulation) error {
-	if d, ok := s.div.Get(v.Village); !ok || d.Level != "village" {
-		return fault.Fields([]fault.FieldError{{Field: "village_code", Value: v.Village, Reason: i18n.M("reason.division_unknown")}})
+	return s.SetVillagePopulations(ctx, []VillagePopulation{v})
+}
+
+// SetVillagePopulations records many, all or none.
+func (s *Store) SetVillagePopulations(ctx context.Context, vs []VillagePopulation) error {
+	for i, v := range vs {
+		if d, ok := s.div.Get(v.Village); !ok || d.Level != "village" {
+			return fault.Fields([]fault.FieldError{{Row: i + 1, Field: "village_code", Value: v.Village, Reason: i18n.M("reason.division_unknown")}})
+		}
+		if v.Population < 0 || v.Year < 2013 || v.Year > 2100 {
+			return fault.Fields([]fault.FieldError{{Row: i + 1, Field: "rural_population", Value: strconv.FormatInt(v.Population, 10), Reason: i18n.M("reason.range", "min", "0", "max", "-")}})
+		}
 	}
-	if v.Population < 0 || v.Year < 2013 || v.Year > 2100 {
-		return fault.Fields([]fault.FieldError{{Field: "rural_population", Value: strconv.FormatInt(v.Population, 10), Reason: i18n.M("reason.range", "min", "0", "max", "-")}})
-	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO village_populations (village_code, year, county, rural_population, source) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (village_code, year) DO UPDATE SET rural_population = excluded.rural_population, source = excluded.source`,
-		v.Village, v.Year, v.Village[:6], v.Population, v.Source)
-	return err
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, v := range vs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO village_populations (village_code, year, county, rural_population, source) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (village_code, year) DO UPDATE SET rural_population = excluded.rural_population, source = excluded.source`,
+				v.Village, v.Year, v.Village[:6], v.Population, v.Source); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // VillagePopulations returns, per village in area, the latest population
