@@ -29,6 +29,41 @@ type Assessor struct {
 	mu       sync.Mutex
 	compiled map[int64]*policy.Compiled // by rule-set ID; versions never change
 	preview  *Cache
+	// current caches what Household needs on every call, valid while the
+	// policy epoch and the period stay the same.
+	current struct {
+		epoch  int64
+		period policy.Period
+		sets   []*policy.Compiled
+		params *policy.Params
+	}
+}
+
+// inForce returns the sets in force for period and the parameter table,
+// from memory while no rule set or parameter has changed.
+func (a *Assessor) inForce(ctx context.Context, period policy.Period) ([]*policy.Compiled, *policy.Params, error) {
+	epoch, err := a.S.PolicyEpoch(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	a.mu.Lock()
+	cur := a.current
+	a.mu.Unlock()
+	if cur.sets != nil && cur.epoch == epoch && cur.period == period {
+		return cur.sets, cur.params, nil
+	}
+	sets, err := a.setsFor(ctx, period, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	params, err := a.S.Params(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	a.mu.Lock()
+	a.current.epoch, a.current.period, a.current.sets, a.current.params = epoch, period, sets, params
+	a.mu.Unlock()
+	return sets, params, nil
 }
 
 // New makes an Assessor using the store's clock.
@@ -165,27 +200,37 @@ func (a *Assessor) Period(ctx context.Context, p auth.Principal, period policy.P
 	defer cancel()
 	in := make(chan []*registry.Household, workers*2)
 	out := make(chan *evaluated, workers*2)
-	var readErr error
-	go func() {
-		defer close(in)
-		batch := make([]*registry.Household, 0, batchSize)
-		readErr = a.S.EachHousehold(ctx, auth.System(p.Username), p.Area, func(fh *store.FullHousehold) error {
-			h := fh.Household
-			batch = append(batch, &h)
-			if len(batch) == batchSize {
+	// Readers split the ID range: reading is most of a run's work, and
+	// SQLite's read pool serves them side by side.
+	lo, hi, err := a.S.IDRange(ctx, p.Area)
+	if err != nil {
+		return nil, err
+	}
+	readers := max(1, workers)
+	readErrs := make([]error, readers)
+	var rg sync.WaitGroup
+	span := (hi - lo + int64(readers)) / int64(readers)
+	for i := 0; i < readers; i++ {
+		from, to := lo+int64(i)*span, min(hi, lo+int64(i+1)*span-1)
+		rg.Add(1)
+		go func() {
+			defer rg.Done()
+			readErrs[i] = a.S.EachHouseholdFacts(ctx, p.Area, from, to, batchSize, func(hs []registry.Household) error {
+				batch := make([]*registry.Household, len(hs))
+				for j := range hs {
+					h := hs[j]
+					batch[j] = &h
+				}
 				select {
 				case in <- batch:
+					return nil
 				case <-ctx.Done():
 					return ctx.Err()
 				}
-				batch = make([]*registry.Household, 0, batchSize)
-			}
-			return nil
-		})
-		if readErr == nil && len(batch) > 0 {
-			in <- batch
-		}
-	}()
+			})
+		}()
+	}
+	go func() { rg.Wait(); close(in) }()
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -234,8 +279,10 @@ func (a *Assessor) Period(ctx context.Context, p auth.Principal, period policy.P
 			cancel()
 		}
 	}
-	if werr == nil && readErr != nil && !errors.Is(readErr, context.Canceled) {
-		werr = readErr
+	for _, readErr := range readErrs {
+		if werr == nil && readErr != nil && !errors.Is(readErr, context.Canceled) {
+			werr = readErr
+		}
 	}
 	if werr != nil {
 		w.Rollback()
@@ -301,11 +348,7 @@ var personsFact = policy.MustFact("persons")
 // its facts change, and refreshes its row in the preview cache.
 func (a *Assessor) Household(ctx context.Context, id int64) error {
 	period := policy.PeriodOf(a.now())
-	sets, err := a.setsFor(ctx, period, nil)
-	if err != nil {
-		return err
-	}
-	params, err := a.S.Params(ctx)
+	sets, params, err := a.inForce(ctx, period)
 	if err != nil {
 		return err
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"tuopin/internal/assess"
 	"tuopin/internal/auth"
 	"tuopin/internal/demo"
 	"tuopin/internal/fault"
+	"tuopin/internal/idcard"
 	"tuopin/internal/policy"
 	"tuopin/internal/registry"
 	"tuopin/internal/store"
@@ -206,6 +208,26 @@ func TestPreview(t *testing.T) {
 		wasMatch := (hs[0].HousingGrade == "C" || hs[0].HousingGrade == "D") && hs[0].Relocation == "none"
 		if wasMatch && p2.Matches != p.Matches || !wasMatch && p2.Matches != p.Matches+1 {
 			t.Fatalf("after change: %d, before %d", p2.Matches, p.Matches)
+		}
+		// A bulk write (an import) is seen by the next preview.
+		b, err := s.BeginBulk(ctx, auth.System("t"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nh := registry.Household{Number: "X1", VillageCode: "530627001001", County: "530627", HeadName: "张三", Standard: "national",
+			Attribute: "general", MainCause: "illness", OtherCauses: []string{}, Status: "poor", IdentifiedYear: 2020, HousingGrade: "D",
+			Relocation: "none", WaterSource: "tap", Members: []registry.Member{{Name: "张三", Sex: "M", County: "530627",
+				IDNumber: idcard.Build("530627", time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC), 991), BirthDate: "1980-01-01",
+				Relation: "head", Health: "healthy", Labour: "ordinary"}}}
+		if err := b.AddHousehold(&nh); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		p3, _ := a.Preview(ctx, admin, "housing_grade in ['C', 'D'] && relocation == 'none'")
+		if p3.Matches != p2.Matches+1 || p3.Households != 401 {
+			t.Fatalf("after a bulk write: %d of %d, before %d", p3.Matches, p3.Households, p2.Matches)
 		}
 		// A bad expression names where it is wrong; nothing is judged.
 		_, err = a.Preview(ctx, admin, "persons > 2 &&\n  housing_grad == 'A'")

@@ -9,7 +9,7 @@ import (
 
 	"tuopin/internal/auth"
 	"tuopin/internal/policy"
-	"tuopin/internal/store"
+	"tuopin/internal/registry"
 )
 
 // Cache holds the current facts of every household, sorted by village
@@ -21,6 +21,7 @@ type Cache struct {
 	period policy.Period
 	frame  *policy.Frame // sorted rows, then rows added since, unsorted
 	sorted int           // rows [0, sorted) are in village order
+	epoch  int64         // the registry epoch it was built at
 	row    map[int64]int
 	built  time.Duration
 }
@@ -42,16 +43,21 @@ func (c *Cache) update(f *policy.Frame, r int) {
 }
 
 // cache returns the preview cache for the current period, building it
-// when it is missing or from another month.
+// when it is missing, from another month, or older than a bulk write
+// (an import or the demo, which change households without Household).
 func (a *Assessor) cache(ctx context.Context) (*Cache, error) {
 	period := policy.PeriodOf(a.now())
+	epoch, err := a.S.RegistryEpoch(ctx)
+	if err != nil {
+		return nil, err
+	}
 	a.mu.Lock()
 	c := a.preview
 	a.mu.Unlock()
-	if c != nil && c.period == period {
+	if c != nil && c.period == period && c.epoch == epoch {
 		return c, nil
 	}
-	c, err := a.BuildCache(ctx, period)
+	c, err = a.BuildCache(ctx, period)
 	if err != nil {
 		return nil, err
 	}
@@ -64,35 +70,70 @@ func (a *Assessor) cache(ctx context.Context) (*Cache, error) {
 // BuildCache derives the facts of every household for period.
 func (a *Assessor) BuildCache(ctx context.Context, period policy.Period) (*Cache, error) {
 	start := time.Now()
+	epoch, err := a.S.RegistryEpoch(ctx)
+	if err != nil {
+		return nil, err
+	}
 	params, err := a.S.Params(ctx)
 	if err != nil {
 		return nil, err
 	}
-	all := policy.NewFrame(1024)
-	err = a.S.EachHousehold(ctx, auth.System("preview"), "", func(fh *store.FullHousehold) error {
-		h := fh.Household
-		return policy.Derive(all, all.AddRow(h.ID, h.VillageCode), &h, params, period)
-	})
+	lo, hi, err := a.S.IDRange(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	order := make([]int, all.Len())
-	for i := range order {
-		order[i] = i
+	// Each reader derives its share of the ID range into its own frame;
+	// the frames are then merged in village order.
+	parts := runtime.GOMAXPROCS(0)
+	frames := make([]*policy.Frame, parts)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	span := (hi - lo + int64(parts)) / int64(parts)
+	for i := 0; i < parts; i++ {
+		frames[i] = policy.NewFrame(int(span))
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			f := frames[i]
+			errs[i] = a.S.EachHouseholdFacts(ctx, "", lo+int64(i)*span, min(hi, lo+int64(i+1)*span-1), 1000, func(hs []registry.Household) error {
+				for j := range hs {
+					if err := policy.Derive(f, f.AddRow(hs[j].ID, hs[j].VillageCode), &hs[j], params, period); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	type ref struct {
+		f   *policy.Frame
+		row int
+	}
+	var order []ref
+	for _, f := range frames {
+		for r := 0; r < f.Len(); r++ {
+			order = append(order, ref{f, r})
+		}
 	}
 	sort.Slice(order, func(x, y int) bool {
 		a, b := order[x], order[y]
-		if all.Village[a] != all.Village[b] {
-			return all.Village[a] < all.Village[b]
+		if va, vb := a.f.Village[a.row], b.f.Village[b.row]; va != vb {
+			return va < vb
 		}
-		return all.HouseholdID[a] < all.HouseholdID[b]
+		return a.f.HouseholdID[a.row] < b.f.HouseholdID[b.row]
 	})
 	f := policy.NewFrame(len(order))
-	c := &Cache{period: period, frame: f, row: make(map[int64]int, len(order))}
-	for _, r := range order {
-		i := f.AddRow(all.HouseholdID[r], all.Village[r])
-		f.CopyRow(i, all, r)
-		c.row[all.HouseholdID[r]] = i
+	c := &Cache{period: period, epoch: epoch, frame: f, row: make(map[int64]int, len(order))}
+	for _, o := range order {
+		i := f.AddRow(o.f.HouseholdID[o.row], o.f.Village[o.row])
+		f.CopyRow(i, o.f, o.row)
+		c.row[o.f.HouseholdID[o.row]] = i
 	}
 	c.sorted = f.Len()
 	c.built = time.Since(start)

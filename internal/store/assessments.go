@@ -317,16 +317,23 @@ func (s *Store) Periods(ctx context.Context, area string) ([]string, error) {
 // MaskGroups counts a period's findings of one rule-set version in an
 // area by sub-area (the first prefixLen digits of the village code) and
 // failure mask. Boards and the MPI read these few rows instead of the
-// households behind them.
+// households behind them. The grouping follows the index's column order
+// so the engine aggregates as it scans, without sorting; sub-areas are
+// summed here.
 func (s *Store) MaskGroups(ctx context.Context, ruleSetID int64, period, area string, prefixLen int) ([]policy.MaskGroup, error) {
 	lo, hi := auth.AreaRange(area)
-	rows, err := s.r.QueryContext(ctx, `SELECT substr(village_code, 1, `+strconv.Itoa(prefixLen)+`), fail_mask, COUNT(*), SUM(persons)
-		FROM assessments WHERE ruleset_id = $1 AND period = $2 AND village_code >= $3 AND village_code < $4 GROUP BY 1, 2`,
-		ruleSetID, period, lo, hi)
+	rows, err := s.r.QueryContext(ctx, `SELECT village_code, fail_mask, COUNT(*), SUM(persons)
+		FROM assessments WHERE ruleset_id = $1 AND period = $2 AND village_code >= $3 AND village_code < $4
+		GROUP BY village_code, status, fail_mask`, ruleSetID, period, lo, hi)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	type key struct {
+		area string
+		mask uint64
+	}
+	idx := map[key]int{}
 	var out []policy.MaskGroup
 	for rows.Next() {
 		var g policy.MaskGroup
@@ -335,6 +342,16 @@ func (s *Store) MaskGroups(ctx context.Context, ruleSetID int64, period, area st
 			return nil, err
 		}
 		g.Mask = uint64(mask)
+		if len(g.Area) > prefixLen {
+			g.Area = g.Area[:prefixLen]
+		}
+		k := key{g.Area, g.Mask}
+		if i, ok := idx[k]; ok {
+			out[i].Households += g.Households
+			out[i].Persons += g.Persons
+			continue
+		}
+		idx[k] = len(out)
 		out = append(out, g)
 	}
 	return out, rows.Err()

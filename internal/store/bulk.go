@@ -165,6 +165,12 @@ func (b *Bulk) Commit() error {
 		return err
 	}
 	b.close()
+	// A bulk write changes many households at once: bump the registry
+	// epoch so caches of facts know to rebuild.
+	if _, err := b.tx.ExecContext(b.ctx, `UPDATE registry_epoch SET epoch = epoch + 1`); err != nil {
+		b.tx.Rollback()
+		return err
+	}
 	return b.tx.Commit()
 }
 

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"strconv"
+
 	"context"
 
 	"tuopin/internal/auth"
@@ -86,4 +88,122 @@ func (s *Store) EachHousehold(ctx context.Context, p auth.Principal, area string
 			}
 		}
 	}
+}
+
+// factHouseholdCols and factMemberCols are the columns the assessment
+// derives facts from: fewer than a full read, which is what makes a full
+// assessment cheap (most of a read's cost is per column).
+const (
+	factHouseholdCols = `id, county, village_code, status, attribute, standard, identified_year, exit_year, food_secure, clothing_secure,
+	housing_grade, housing_structure, relocation, water_source, water_quality, water_litres, water_minutes, water_outage_days,
+	electricity, cooking_fuel, improved_sanitation, assets, child_deaths, has_car, has_town_house, has_business`
+	factMemberCols = `household_id, birth_date, education, student_status, health, labour, medical_insurance, critical_insurance,
+	civil_servant, deceased, undernourished`
+)
+
+// IDRange returns the smallest and largest household ID under area.
+func (s *Store) IDRange(ctx context.Context, area string) (lo, hi int64, err error) {
+	a, b := auth.AreaRange(area)
+	err = s.r.QueryRowContext(ctx, `SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), -1) FROM households WHERE village_code >= $1 AND village_code < $2`, a, b).Scan(&lo, &hi)
+	return lo, hi, err
+}
+
+// EachHouseholdFacts streams the households under area with IDs in
+// [from, to], reading only what the assessment needs: the household's
+// own facts, its members' facts and its incomes. Names, ID numbers,
+// phones and bank accounts are not read. Batches hold n households; fn
+// may keep the slice only until it returns.
+func (s *Store) EachHouseholdFacts(ctx context.Context, area string, from, to int64, n int, fn func([]registry.Household) error) error {
+	lo, hi := auth.AreaRange(area)
+	last := from - 1
+	batch := make([]registry.Household, 0, n)
+	for {
+		rows, err := s.r.QueryContext(ctx, "SELECT "+factHouseholdCols+` FROM households WHERE id > $1 AND id <= $2
+			AND village_code >= $3 AND village_code < $4 ORDER BY id LIMIT `+strconv.Itoa(n), last, to, lo, hi)
+		if err != nil {
+			return err
+		}
+		batch = batch[:0]
+		for rows.Next() {
+			var h registry.Household
+			var food, cloth, elec, san, car, town, biz int
+			if err := rows.Scan(&h.ID, &h.County, &h.VillageCode, &h.Status, &h.Attribute, &h.Standard, &h.IdentifiedYear, &h.ExitYear, &food, &cloth,
+				&h.HousingGrade, &h.HousingStructure, &h.Relocation, &h.WaterSource, &h.WaterQuality, &h.WaterLitres, &h.WaterMinutes, &h.WaterOutageDays,
+				&elec, &h.CookingFuel, &san, &h.Assets, &h.ChildDeaths, &car, &town, &biz); err != nil {
+				rows.Close()
+				return err
+			}
+			h.FoodSecure, h.ClothingSecure, h.Electricity, h.ImprovedSanitation = food == 1, cloth == 1, elec == 1, san == 1
+			h.HasCar, h.HasTownHouse, h.HasBusiness = car == 1, town == 1, biz == 1
+			batch = append(batch, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		first, end := batch[0].ID, batch[len(batch)-1].ID
+		// Members and incomes come in household order, so one walk
+		// attaches them without a map.
+		mrows, err := s.r.QueryContext(ctx, "SELECT "+factMemberCols+` FROM members WHERE household_id >= $1 AND household_id <= $2 ORDER BY household_id, id`, first, end)
+		if err != nil {
+			return err
+		}
+		i := 0
+		for mrows.Next() {
+			var m registry.Member
+			var med, crit, civ, dead, under int
+			if err := mrows.Scan(&m.HouseholdID, &m.BirthDate, &m.Education, &m.StudentStatus, &m.Health, &m.Labour, &med, &crit, &civ, &dead, &under); err != nil {
+				mrows.Close()
+				return err
+			}
+			m.MedicalInsurance, m.CriticalInsurance, m.CivilServant, m.Deceased, m.Undernourished = med == 1, crit == 1, civ == 1, dead == 1, under == 1
+			for i < len(batch) && batch[i].ID < m.HouseholdID {
+				i++
+			}
+			if i < len(batch) && batch[i].ID == m.HouseholdID {
+				batch[i].Members = append(batch[i].Members, m)
+			}
+		}
+		mrows.Close()
+		if err := mrows.Err(); err != nil {
+			return err
+		}
+		irows, err := s.r.QueryContext(ctx, "SELECT household_id, "+incomeSelect+" FROM incomes WHERE household_id >= $1 AND household_id <= $2 ORDER BY household_id, year", first, end)
+		if err != nil {
+			return err
+		}
+		i = 0
+		for irows.Next() {
+			var hid int64
+			in, err := scanIncome(irows, &hid)
+			if err != nil {
+				irows.Close()
+				return err
+			}
+			for i < len(batch) && batch[i].ID < hid {
+				i++
+			}
+			if i < len(batch) && batch[i].ID == hid {
+				batch[i].Incomes = append(batch[i].Incomes, in)
+			}
+		}
+		irows.Close()
+		if err := irows.Err(); err != nil {
+			return err
+		}
+		if err := fn(batch); err != nil {
+			return err
+		}
+		last = end
+	}
+}
+
+// RegistryEpoch is a counter every bulk write (import, demo) increases.
+func (s *Store) RegistryEpoch(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT epoch FROM registry_epoch`).Scan(&n)
+	return n, err
 }

@@ -45,7 +45,7 @@ func (s *Store) seedPolicy(ctx context.Context) error {
 				return err
 			}
 		}
-		return nil
+		return bumpPolicy(ctx, tx)
 	})
 }
 
@@ -195,7 +195,7 @@ func (s *Store) SaveRuleSet(ctx context.Context, actor string, rs *policy.RuleSe
 			return err
 		}
 		saved = &n
-		return nil
+		return bumpPolicy(ctx, tx)
 	})
 	return saved, err
 }
@@ -252,10 +252,27 @@ func (s *Store) SaveParam(ctx context.Context, actor string, p policy.Param) err
 			return fault.Fields([]fault.FieldError{{Field: "jurisdiction", Value: p.Jurisdiction, Reason: i18n.M("reason.division_unknown")}})
 		}
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO policy_params (jurisdiction, kind, year, value, source, certainty, updated_by, updated_at)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO policy_params (jurisdiction, kind, year, value, source, certainty, updated_by, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (jurisdiction, kind, year) DO UPDATE SET value = excluded.value, source = excluded.source,
 		certainty = excluded.certainty, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-		p.Jurisdiction, p.Kind, p.Year, p.Value, p.Source, p.Certainty, actor, s.stamp())
+			p.Jurisdiction, p.Kind, p.Year, p.Value, p.Source, p.Certainty, actor, s.stamp()); err != nil {
+			return err
+		}
+		return bumpPolicy(ctx, tx)
+	})
+}
+
+func bumpPolicy(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE policy_epoch SET epoch = epoch + 1`)
 	return err
+}
+
+// PolicyEpoch is a counter every change of rule sets or parameters
+// increases; caches of compiled rules compare it.
+func (s *Store) PolicyEpoch(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, `SELECT epoch FROM policy_epoch`).Scan(&n)
+	return n, err
 }

@@ -153,3 +153,13 @@ CREATE TABLE surveys (
     recorded_at  TEXT NOT NULL
 );
 CREATE INDEX surveys_area ON surveys(village_code, period);
+
+-- Bumped by every bulk write (import, demo), so in-memory caches of
+-- household facts know when to rebuild.
+CREATE TABLE registry_epoch (epoch INTEGER NOT NULL);
+INSERT INTO registry_epoch (epoch) VALUES (0);
+
+-- Bumped by every change of rule sets or parameters, so the assessor's
+-- compiled rules and parameter table know when to reload.
+CREATE TABLE policy_epoch (epoch INTEGER NOT NULL);
+INSERT INTO policy_epoch (epoch) VALUES (0);

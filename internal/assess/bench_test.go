@@ -1,0 +1,171 @@
+package assess_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"tuopin/internal/assess"
+	"tuopin/internal/auth"
+	"tuopin/internal/demo"
+	"tuopin/internal/policy"
+	"tuopin/internal/store"
+)
+
+// The benchmarks share one demo county of TUOPIN_BENCH_HOUSEHOLDS
+// households (default 1,000,000), built once per run in a temporary
+// folder that TestMain removes.
+var big struct {
+	once sync.Once
+	dir  string
+	s    *store.Store
+	ids  []int64
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if big.s != nil {
+		big.s.Close()
+	}
+	if big.dir != "" {
+		os.RemoveAll(big.dir)
+	}
+	os.Exit(code)
+}
+
+func bigStore(b *testing.B) *store.Store {
+	big.once.Do(func() {
+		n := 1_000_000
+		if v, err := strconv.Atoi(os.Getenv("TUOPIN_BENCH_HOUSEHOLDS")); err == nil && v > 0 {
+			n = v
+		}
+		if big.dir, big.err = os.MkdirTemp("", "tuopin-bench-"); big.err != nil {
+			return
+		}
+		now := time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+		big.s, big.err = store.Open(context.Background(), filepath.Join(big.dir, "big.db"), func() time.Time { return now })
+		if big.err != nil {
+			return
+		}
+		if big.err = big.s.Migrate(context.Background()); big.err != nil {
+			return
+		}
+		start := time.Now()
+		if _, big.err = demo.Load(context.Background(), big.s, demo.Options{Households: n, Seed: 9}); big.err != nil {
+			return
+		}
+		b.Logf("demo county of %d households built in %.1f s", n, time.Since(start).Seconds())
+		hs, _, _ := big.s.ListHouseholds(context.Background(), auth.System("b"), store.HouseholdFilter{PageSize: 500})
+		for _, h := range hs {
+			big.ids = append(big.ids, h.ID)
+		}
+	})
+	if big.err != nil {
+		b.Fatal(big.err)
+	}
+	return big.s
+}
+
+var benchPeriod = policy.Period{Year: 2026, Month: 11}
+
+func benchAssess(b *testing.B, judge func(*policy.Compiled, *policy.Frame, int) (uint64, uint64)) {
+	s := bigStore(b)
+	a := assess.New(s)
+	b.ResetTimer()
+	var n int
+	for b.Loop() {
+		run, err := a.Period(context.Background(), auth.System("bench"), benchPeriod, assess.Options{Sets: []string{"exit-2016"}, Judge: judge})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = run.Households
+	}
+	b.ReportMetric(float64(n), "households")
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "households/s")
+}
+
+// BenchmarkAssessExit runs the full assessment with the exit rule set in
+// CEL, findings and snapshots written.
+func BenchmarkAssessExit(b *testing.B) { benchAssess(b, nil) }
+
+// BenchmarkAssessExitGo is the same run with the rules written in Go.
+func BenchmarkAssessExitGo(b *testing.B) {
+	benchAssess(b, func(c *policy.Compiled, f *policy.Frame, r int) (uint64, uint64) {
+		return policy.HandwrittenExit(f, r), 0
+	})
+}
+
+// BenchmarkPreview judges an expression over every household in memory;
+// the cache is built before the timer starts (its build time is reported).
+func BenchmarkPreview(b *testing.B) {
+	s := bigStore(b)
+	a := assess.New(s)
+	start := time.Now()
+	if _, err := a.Preview(context.Background(), auth.System("bench"), "true"); err != nil {
+		b.Fatal(err)
+	}
+	build := time.Since(start)
+	b.ResetTimer()
+	var p *assess.Preview
+	for b.Loop() {
+		var err error
+		p, err = a.Preview(context.Background(), auth.System("bench"), "per_capita_income < monitoring_line && status == 'exited' && members_without_medical == 0")
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(p.Households), "households")
+	b.ReportMetric(float64(p.Matches), "matches")
+	b.ReportMetric(build.Seconds(), "cache-build-s")
+}
+
+// BenchmarkMPI measures the global MPI of the county and its townships
+// from stored findings.
+func BenchmarkMPI(b *testing.B) {
+	s := bigStore(b)
+	a := assess.New(s)
+	if _, err := a.Period(context.Background(), auth.System("bench"), benchPeriod, assess.Options{Sets: []string{"mpi-global"}}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var m *assess.MPIReport
+	for b.Loop() {
+		var err error
+		if m, err = a.MPI(context.Background(), auth.System("bench"), "530627", "2026-11", "mpi-global", "1/3"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(m.Households), "households")
+	b.ReportMetric(m.M0, "M0")
+}
+
+// BenchmarkReassessOne re-assesses single households one after another,
+// as the API does after a change, and reports the median and p95.
+func BenchmarkReassessOne(b *testing.B) {
+	s := bigStore(b)
+	a := assess.New(s)
+	rng := rand.New(rand.NewPCG(1, 2))
+	if err := a.Household(context.Background(), big.ids[0]); err != nil { // compile once
+		b.Fatal(err)
+	}
+	var times []time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		id := big.ids[rng.IntN(len(big.ids))]
+		start := time.Now()
+		if err := a.Household(context.Background(), id); err != nil {
+			b.Fatal(err)
+		}
+		times = append(times, time.Since(start))
+	}
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(times[len(times)*95/100].Microseconds())/1000, "p95-ms")
+}
