@@ -244,7 +244,13 @@ func (a *Assessor) Period(ctx context.Context, p auth.Principal, period policy.P
 	}
 	go func() { wg.Wait(); close(out) }()
 
-	w, err := a.S.NewFindingWriter(ctx, 5000)
+	if err := a.S.BeginLongWrite(ctx); err != nil {
+		return nil, err
+	}
+	// A background context: the connection must be restored even when
+	// the run is cancelled.
+	defer a.S.EndLongWrite(context.Background())
+	w, err := a.S.NewFindingWriter(ctx, 20000)
 	if err != nil {
 		return nil, err
 	}
@@ -301,6 +307,7 @@ func judgeBatch(f *policy.Frame, batch []*registry.Household, sets []*policy.Com
 	ev := &evaluated{}
 	f.Reset()
 	act := &policy.Activation{Frame: f}
+	per := period.String()
 	for _, h := range batch {
 		row := f.AddRow(h.ID, h.VillageCode)
 		if err := policy.Derive(f, row, h, params, period); err != nil {
@@ -312,7 +319,7 @@ func judgeBatch(f *policy.Frame, batch []*registry.Household, sets []*policy.Com
 		act.Row = row
 		anyFail := false
 		for i, c := range sets {
-			fd := store.Finding{HouseholdID: h.ID, Period: period.String(), RuleSetID: c.Set.ID, County: h.County,
+			fd := store.Finding{HouseholdID: h.ID, Period: per, RuleSetID: c.Set.ID, County: h.County,
 				Village: h.VillageCode, Status: h.Status, Persons: int(f.Int(personsFact, row)), Hash: hash, RunID: runID}
 			if err := c.Check(f, row); err != nil {
 				all := uint64(1)<<len(c.Programs) - 1
@@ -356,10 +363,38 @@ func (a *Assessor) Household(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	w, err := a.S.NewFindingWriter(ctx, 1000)
+	if err != nil {
+		return err
+	}
+	// The run row and the findings commit together; the run's ID, later
+	// than any full run already going, keeps this finding from that run's
+	// clean-up.
+	run := &store.Run{Period: period.String(), Area: h.VillageCode, Actor: "assess", Kind: "household", Households: 1}
+	if err := w.BeginRun(run, ids(sets)); err != nil {
+		w.Rollback()
+		return err
+	}
 	f := policy.NewFrame(1)
-	ev := judgeBatch(f, []*registry.Household{&h}, sets, params, period, 0, nil)
+	ev := judgeBatch(f, []*registry.Household{&h}, sets, params, period, run.ID, nil)
 	if ev.err != nil {
+		w.Rollback()
 		return ev.err
+	}
+	for i := range ev.findings {
+		if ev.snapshots[i] != nil {
+			if err := w.Snapshot(h.ID, h.County, ev.findings[i].Hash, ev.snapshots[i]); err != nil {
+				w.Rollback()
+				return err
+			}
+		}
+		if err := w.Add(&ev.findings[i]); err != nil {
+			w.Rollback()
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return err
 	}
 	var unused []int64
 	for _, c := range sets {
@@ -376,25 +411,6 @@ func (a *Assessor) Household(ctx context.Context, id int64) error {
 			c.Set.Used = true
 		}
 		a.mu.Unlock()
-	}
-	w, err := a.S.NewFindingWriter(ctx, 1000)
-	if err != nil {
-		return err
-	}
-	for i := range ev.findings {
-		if ev.snapshots[i] != nil {
-			if err := w.Snapshot(h.ID, h.County, ev.findings[i].Hash, ev.snapshots[i]); err != nil {
-				w.Rollback()
-				return err
-			}
-		}
-		if err := w.Add(&ev.findings[i]); err != nil {
-			w.Rollback()
-			return err
-		}
-	}
-	if err := w.Close(); err != nil {
-		return err
 	}
 	a.mu.Lock()
 	c := a.preview

@@ -76,6 +76,14 @@ func TestFullRunExplainAndReplay(t *testing.T) {
 				t.Fatalf("household %d: %d sets", h.ID, len(ex.Sets))
 			}
 			f, row := facts(t, s, h.ID)
+			// The run's lean reader and a full read derive the same facts.
+			finds, err := s.Findings(ctx, admin, h.ID, "2026-11")
+			if err != nil || len(finds) != 5 {
+				t.Fatalf("findings: %d %v", len(finds), err)
+			}
+			if want := f.AppendSnapshot(nil, row); string(finds[0].Snapshot) != string(want) {
+				t.Fatalf("household %d snapshot\n%s\nwant\n%s", h.ID, finds[0].Snapshot, want)
+			}
 			for _, set := range ex.Sets {
 				if set.Code != "exit-2016" {
 					continue
@@ -142,6 +150,32 @@ func TestFullRunExplainAndReplay(t *testing.T) {
 		res, _ = a.Replay(ctx, admin, period)
 		if res.Findings != 1500 || res.Identical != 1500 {
 			t.Fatalf("replay after second run: %+v", res)
+		}
+		// A household that moved out of a township loses its findings
+		// there when the township is assessed again.
+		moved, err := s.GetHousehold(ctx, admin, hs[1].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		town := moved.VillageCode[:9]
+		dest := "530627001001"
+		if strings.HasPrefix(dest, town) {
+			dest = "530627002001"
+		}
+		moved.VillageCode = dest
+		if err := s.UpdateHousehold(ctx, admin, &moved); err != nil {
+			t.Fatal(err)
+		}
+		townAdmin := auth.Principal{Username: "t", Role: auth.CountyAdmin, Area: town}
+		if _, err := a.Period(ctx, townAdmin, period, assess.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Explain(ctx, admin, moved.ID, "2026-11"); fault.KindOf(err) != fault.NotFound {
+			t.Fatalf("stale findings kept: %v", err)
+		}
+		res, _ = a.Replay(ctx, admin, period)
+		if res.Findings != 1495 || res.Identical != 1495 {
+			t.Fatalf("replay after the township run: %+v", res)
 		}
 	})
 }

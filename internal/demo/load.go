@@ -95,6 +95,9 @@ func Load(ctx context.Context, s *store.Store, o Options) (Result, error) {
 			return res, err
 		}
 	}
+	if err := s.Checkpoint(ctx); err != nil {
+		return res, err
+	}
 	if o.Progress != nil {
 		o.Progress(o.Households, o.Households)
 	}

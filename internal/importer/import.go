@@ -140,6 +140,9 @@ func Import(ctx context.Context, s *store.Store, path string, o Options) (Result
 				return res, err
 			}
 			res.Committed = true
+			if err := s.Checkpoint(ctx); err != nil {
+				return res, err
+			}
 		}
 	}
 	if res.ErrorCount > 0 {

@@ -209,15 +209,10 @@ func Derive(f *Frame, row int, h *registry.Household, params *Params, period Per
 // parameter with no value is marked missing, not an error here: only a
 // rule that reads it cannot be judged (see Compiled.Check).
 func SetParams(f *Frame, row int, village string, params *Params, year int) error {
-	f.Missing[row] = 0
+	r := params.forVillage(village, year)
+	f.Missing[row] = r.missing
 	for b, i := range ParamFacts {
-		p, ok := params.Lookup(Facts[i].Param, village, year)
-		if !ok {
-			f.Missing[row] |= 1 << b
-			f.SetInt(i, row, 0)
-			continue
-		}
-		f.SetInt(i, row, p.Value)
+		f.SetInt(i, row, r.values[b])
 	}
 	return nil
 }

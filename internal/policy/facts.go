@@ -178,7 +178,8 @@ type symbols struct {
 }
 
 type symTable struct {
-	names []string
+	names  []string
+	quoted [][]byte // names as JSON strings, for snapshots
 	vals  []ref.Val // names as CEL strings, built once
 	index map[string]uint8
 }
@@ -196,6 +197,7 @@ var syms = func() []*symbols {
 		}
 		for _, n := range t.names {
 			t.vals = append(t.vals, types.String(n))
+			t.quoted = append(t.quoted, strconv.AppendQuote(nil, n))
 		}
 		s := &symbols{}
 		s.table.Store(t)
@@ -222,7 +224,7 @@ func (s *symbols) code(v string) (uint8, error) {
 		return 0, errTooManySymbols
 	}
 	n := &symTable{names: append(append([]string(nil), t.names...), v), vals: append(append([]ref.Val(nil), t.vals...), types.String(v)),
-		index: make(map[string]uint8, len(t.index)+1)}
+		quoted: append(append([][]byte(nil), t.quoted...), strconv.AppendQuote(nil, v)), index: make(map[string]uint8, len(t.index)+1)}
 	for k, c := range t.index {
 		n.index[k] = c
 	}
@@ -416,7 +418,12 @@ func (f *Frame) AppendSnapshot(b []byte, r int) []byte {
 		case Bool:
 			b = strconv.AppendBool(b, f.Bool(i, r))
 		case String:
-			b = strconv.AppendQuote(b, f.Str(i, r))
+			t := syms[i].table.Load()
+			if c := f.sym(i, r); int(c) < len(t.quoted) {
+				b = append(b, t.quoted[c]...)
+			} else {
+				b = append(b, `""`...)
+			}
 		}
 	}
 	return append(b, ']')

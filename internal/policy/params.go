@@ -2,6 +2,7 @@ package policy
 
 import (
 	"sort"
+	"sync"
 	"strconv"
 	"strings"
 
@@ -80,6 +81,37 @@ func (p Param) Check() []fault.FieldError {
 // Params is the parameter table, indexed for lookup.
 type Params struct {
 	rows map[string][]Param // by kind; longest jurisdiction first, then latest year first
+	memo sync.Map           // resolved parameter facts by village and year
+}
+
+// resolved is the parameter facts of one village and year, in
+// ParamFacts order, with the missing ones marked.
+type resolved struct {
+	values  []int64
+	missing uint8
+}
+
+type memoKey struct {
+	village string
+	year    int
+}
+
+// forVillage resolves every parameter fact for a village and year once.
+func (p *Params) forVillage(village string, year int) *resolved {
+	k := memoKey{village, year}
+	if v, ok := p.memo.Load(k); ok {
+		return v.(*resolved)
+	}
+	r := &resolved{values: make([]int64, len(ParamFacts))}
+	for b, i := range ParamFacts {
+		if v, ok := p.Lookup(Facts[i].Param, village, year); ok {
+			r.values[b] = v.Value
+		} else {
+			r.missing |= 1 << b
+		}
+	}
+	p.memo.Store(k, r)
+	return r
 }
 
 // NewParams indexes rows.

@@ -73,17 +73,28 @@ func (s *Store) BeginRun(ctx context.Context, r *Run, ruleSets []int64) error {
 func (s *Store) fixedStamp() string { return s.now().UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
 // FinishRun records the end of a run. A full run then removes the
-// period's findings in its area that it did not write (households that
-// left the area or the registry) and that were written before it started;
-// a household re-assessed while the run went on keeps its finding.
+// period's findings in its area that earlier runs wrote and it did not
+// rewrite (households that left the area or the registry). A household
+// re-assessed while the run went on has a later run's finding and keeps
+// it.
 func (s *Store) FinishRun(ctx context.Context, r *Run, ruleSets []int64) error {
 	r.FinishedAt = s.stamp()
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if r.Kind == "full" && len(ruleSets) > 0 {
 			lo, hi := auth.AreaRange(r.Area)
-			if _, err := tx.ExecContext(ctx, `DELETE FROM assessments WHERE period = $1 AND village_code >= $2 AND village_code < $3
-				AND run_id <> $4 AND assessed_at < $5 AND ruleset_id IN (`+idList(ruleSets)+`)`, r.Period, lo, hi, r.ID, r.StartedAt); err != nil {
+			// Counting from the index is cheap; the search for stale rows
+			// reads every row, so it runs only when the count says some
+			// finding was not written by this run.
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM assessments WHERE ruleset_id IN (`+idList(ruleSets)+`)
+				AND period = $1 AND village_code >= $2 AND village_code < $3`, r.Period, lo, hi).Scan(&n); err != nil {
 				return err
+			}
+			if n > r.Households*len(ruleSets) {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM assessments WHERE period = $1 AND village_code >= $2 AND village_code < $3
+				AND run_id < $4 AND ruleset_id IN (`+idList(ruleSets)+`)`, r.Period, lo, hi, r.ID); err != nil {
+					return err
+				}
 			}
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE assessment_runs SET finished_at = $1, households = $2, failed = $3, errors = $4 WHERE id = $5`,
@@ -140,6 +151,31 @@ func (s *Store) NewFindingWriter(ctx context.Context, chunk int) (*FindingWriter
 	return w, w.begin()
 }
 
+// BeginLongWrite prepares SQLite's single writer connection for a run of
+// many chunks: a larger page cache, so the index pages every chunk
+// touches stay in memory, and no automatic checkpoint after each commit,
+// which would copy the same pages into the file again and again (it cost
+// a third of a million-household run). EndLongWrite restores both and
+// checkpoints once. Both do nothing on PostgreSQL.
+func (s *Store) BeginLongWrite(ctx context.Context) error {
+	if s.Dialect != SQLite {
+		return nil
+	}
+	_, err := s.w.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -131072`)
+	return err
+}
+
+// EndLongWrite undoes BeginLongWrite and truncates the log.
+func (s *Store) EndLongWrite(ctx context.Context) error {
+	if s.Dialect != SQLite {
+		return nil
+	}
+	if _, err := s.w.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 1000; PRAGMA cache_size = -32768`); err != nil {
+		return err
+	}
+	return s.Checkpoint(ctx)
+}
+
 func (w *FindingWriter) begin() error {
 	tx, err := w.s.w.BeginTx(w.ctx, nil)
 	if err != nil {
@@ -149,6 +185,15 @@ func (w *FindingWriter) begin() error {
 	w.snaps = newBatch(tx, w.s.Dialect, "fact_snapshots", []string{"household_id", "hash", "county", "data"}, " ON CONFLICT (household_id, hash) DO NOTHING")
 	w.finds = newBatch(tx, w.s.Dialect, "assessments", assessmentCols, assessmentUpsert)
 	return nil
+}
+
+// BeginRun records a run inside the writer's transaction, for a run of
+// one household: its findings and its run row commit together.
+func (w *FindingWriter) BeginRun(r *Run, ruleSets []int64) error {
+	r.StartedAt, r.FinishedAt, r.RuleSets = w.stamp, w.stamp, idList(ruleSets)
+	return w.tx.QueryRowContext(w.ctx, `INSERT INTO assessment_runs (period, area, actor, kind, rulesets, started_at, finished_at, households, failed, errors)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		r.Period, r.Area, r.Actor, r.Kind, r.RuleSets, r.StartedAt, r.FinishedAt, r.Households, r.Failed, r.Errors).Scan(&r.ID)
 }
 
 // Snapshot queues a snapshot (stored once per distinct content).
@@ -295,9 +340,10 @@ func (s *Store) EachFinding(ctx context.Context, area, period string, fn func(*F
 	}
 }
 
-// Periods lists the periods assessed in an area, newest first.
+// Periods lists the periods a full run assessed in an area, newest first
+// (a period with only single-household re-assessments is not listed).
 func (s *Store) Periods(ctx context.Context, area string) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT period FROM assessment_runs WHERE finished_at <> '' AND ($1 LIKE area || '%' OR area LIKE $1 || '%')
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT period FROM assessment_runs WHERE finished_at <> '' AND kind = 'full' AND ($1 LIKE area || '%' OR area LIKE $1 || '%')
 		ORDER BY period DESC LIMIT 120`, area)
 	if err != nil {
 		return nil, err

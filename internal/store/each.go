@@ -94,11 +94,15 @@ func (s *Store) EachHousehold(ctx context.Context, p auth.Principal, area string
 // derives facts from: fewer than a full read, which is what makes a full
 // assessment cheap (most of a read's cost is per column).
 const (
-	factHouseholdCols = `id, county, village_code, status, attribute, standard, identified_year, exit_year, food_secure, clothing_secure,
+	// Flags are packed into one integer: each column read costs more
+	// than the arithmetic.
+	factHouseholdCols = `id, county, village_code, status, attribute, standard, identified_year, exit_year,
 	housing_grade, housing_structure, relocation, water_source, water_quality, water_litres, water_minutes, water_outage_days,
-	electricity, cooking_fuel, improved_sanitation, assets, child_deaths, has_car, has_town_house, has_business`
-	factMemberCols = `household_id, birth_date, education, student_status, health, labour, medical_insurance, critical_insurance,
-	civil_servant, deceased, undernourished`
+	cooking_fuel, assets, child_deaths,
+	food_secure + 2*clothing_secure + 4*electricity + 8*improved_sanitation + 16*has_car + 32*has_town_house + 64*has_business`
+	factMemberCols = `household_id, birth_date, education, student_status, health, labour,
+	medical_insurance + 2*critical_insurance + 4*civil_servant + 8*deceased + 16*undernourished`
+	factIncomeCols = `household_id, year, net, per_capita, medical_costs, schooling_costs, disaster_losses`
 )
 
 // IDRange returns the smallest and largest household ID under area.
@@ -110,8 +114,9 @@ func (s *Store) IDRange(ctx context.Context, area string) (lo, hi int64, err err
 
 // EachHouseholdFacts streams the households under area with IDs in
 // [from, to], reading only what the assessment needs: the household's
-// own facts, its members' facts and its incomes. Names, ID numbers,
-// phones and bank accounts are not read. Batches hold n households; fn
+// own facts, its members' facts and the income figures rules read
+// (net, per capita, rigid spending). Names, ID numbers, phones and bank
+// accounts are not read. Batches hold n households; fn
 // may keep the slice only until it returns.
 func (s *Store) EachHouseholdFacts(ctx context.Context, area string, from, to int64, n int, fn func([]registry.Household) error) error {
 	lo, hi := auth.AreaRange(area)
@@ -126,15 +131,15 @@ func (s *Store) EachHouseholdFacts(ctx context.Context, area string, from, to in
 		batch = batch[:0]
 		for rows.Next() {
 			var h registry.Household
-			var food, cloth, elec, san, car, town, biz int
-			if err := rows.Scan(&h.ID, &h.County, &h.VillageCode, &h.Status, &h.Attribute, &h.Standard, &h.IdentifiedYear, &h.ExitYear, &food, &cloth,
+			var flags int64
+			if err := rows.Scan(&h.ID, &h.County, &h.VillageCode, &h.Status, &h.Attribute, &h.Standard, &h.IdentifiedYear, &h.ExitYear,
 				&h.HousingGrade, &h.HousingStructure, &h.Relocation, &h.WaterSource, &h.WaterQuality, &h.WaterLitres, &h.WaterMinutes, &h.WaterOutageDays,
-				&elec, &h.CookingFuel, &san, &h.Assets, &h.ChildDeaths, &car, &town, &biz); err != nil {
+				&h.CookingFuel, &h.Assets, &h.ChildDeaths, &flags); err != nil {
 				rows.Close()
 				return err
 			}
-			h.FoodSecure, h.ClothingSecure, h.Electricity, h.ImprovedSanitation = food == 1, cloth == 1, elec == 1, san == 1
-			h.HasCar, h.HasTownHouse, h.HasBusiness = car == 1, town == 1, biz == 1
+			h.FoodSecure, h.ClothingSecure, h.Electricity, h.ImprovedSanitation = flags&1 != 0, flags&2 != 0, flags&4 != 0, flags&8 != 0
+			h.HasCar, h.HasTownHouse, h.HasBusiness = flags&16 != 0, flags&32 != 0, flags&64 != 0
 			batch = append(batch, h)
 		}
 		rows.Close()
@@ -154,12 +159,13 @@ func (s *Store) EachHouseholdFacts(ctx context.Context, area string, from, to in
 		i := 0
 		for mrows.Next() {
 			var m registry.Member
-			var med, crit, civ, dead, under int
-			if err := mrows.Scan(&m.HouseholdID, &m.BirthDate, &m.Education, &m.StudentStatus, &m.Health, &m.Labour, &med, &crit, &civ, &dead, &under); err != nil {
+			var flags int64
+			if err := mrows.Scan(&m.HouseholdID, &m.BirthDate, &m.Education, &m.StudentStatus, &m.Health, &m.Labour, &flags); err != nil {
 				mrows.Close()
 				return err
 			}
-			m.MedicalInsurance, m.CriticalInsurance, m.CivilServant, m.Deceased, m.Undernourished = med == 1, crit == 1, civ == 1, dead == 1, under == 1
+			m.MedicalInsurance, m.CriticalInsurance, m.CivilServant = flags&1 != 0, flags&2 != 0, flags&4 != 0
+			m.Deceased, m.Undernourished = flags&8 != 0, flags&16 != 0
 			for i < len(batch) && batch[i].ID < m.HouseholdID {
 				i++
 			}
@@ -171,15 +177,15 @@ func (s *Store) EachHouseholdFacts(ctx context.Context, area string, from, to in
 		if err := mrows.Err(); err != nil {
 			return err
 		}
-		irows, err := s.r.QueryContext(ctx, "SELECT household_id, "+incomeSelect+" FROM incomes WHERE household_id >= $1 AND household_id <= $2 ORDER BY household_id, year", first, end)
+		irows, err := s.r.QueryContext(ctx, "SELECT "+factIncomeCols+" FROM incomes WHERE household_id >= $1 AND household_id <= $2 ORDER BY household_id, year", first, end)
 		if err != nil {
 			return err
 		}
 		i = 0
 		for irows.Next() {
 			var hid int64
-			in, err := scanIncome(irows, &hid)
-			if err != nil {
+			var in registry.Income
+			if err := irows.Scan(&hid, &in.Year, &in.Net, &in.PerCapita, &in.MedicalCosts, &in.SchoolingCosts, &in.DisasterLosses); err != nil {
 				irows.Close()
 				return err
 			}
