@@ -250,7 +250,7 @@ func (a *Assessor) Period(ctx context.Context, p auth.Principal, period policy.P
 	// A background context: the connection must be restored even when
 	// the run is cancelled.
 	defer a.S.EndLongWrite(context.Background())
-	w, err := a.S.NewFindingWriter(ctx, 20000)
+	w, err := a.S.NewFindingWriter(ctx, 50000)
 	if err != nil {
 		return nil, err
 	}
@@ -308,13 +308,17 @@ func judgeBatch(f *policy.Frame, batch []*registry.Household, sets []*policy.Com
 	f.Reset()
 	act := &policy.Activation{Frame: f}
 	per := period.String()
+	// One buffer holds the batch's snapshots; each is a sub-slice of it.
+	buf := make([]byte, 0, len(batch)*300)
 	for _, h := range batch {
 		row := f.AddRow(h.ID, h.VillageCode)
 		if err := policy.Derive(f, row, h, params, period); err != nil {
 			ev.err = err
 			return ev
 		}
-		snap := f.AppendSnapshot(nil, row)
+		start := len(buf)
+		buf = f.AppendSnapshot(buf, row)
+		snap := buf[start:len(buf):len(buf)]
 		hash := policy.SnapshotHash(snap)
 		act.Row = row
 		anyFail := false

@@ -120,11 +120,14 @@ func benchAssess(b *testing.B, judge func(*policy.Compiled, *policy.Frame, int) 
 			p = freshPeriod(b, s)
 			b.StartTimer()
 		}
+		wasFirst := first
 		first = false
+		start := time.Now()
 		run, err := a.Period(context.Background(), auth.System("bench"), p, assess.Options{Sets: []string{"exit-2016"}, Judge: judge})
 		if err != nil {
 			b.Fatal(err)
 		}
+		b.Logf("%s (first month: %v): %d households in %.2f s", p, wasFirst, run.Households, time.Since(start).Seconds())
 		n = run.Households
 	}
 	b.ReportMetric(float64(n), "households")
@@ -156,10 +159,12 @@ func BenchmarkPreview(b *testing.B) {
 	var p *assess.Preview
 	for b.Loop() {
 		var err error
+		start := time.Now()
 		p, err = a.Preview(context.Background(), auth.System("bench"), "per_capita_income < monitoring_line && status == 'exited' && members_without_medical == 0")
 		if err != nil {
 			b.Fatal(err)
 		}
+		b.Logf("preview: %.3f s", time.Since(start).Seconds())
 	}
 	b.ReportMetric(float64(p.Households), "households")
 	b.ReportMetric(float64(p.Matches), "matches")
@@ -171,16 +176,20 @@ func BenchmarkPreview(b *testing.B) {
 func BenchmarkMPI(b *testing.B) {
 	s := bigStore(b)
 	a := assess.New(s)
-	if _, err := a.Period(context.Background(), auth.System("bench"), benchPeriod, assess.Options{Sets: []string{"mpi-global"}}); err != nil {
-		b.Fatal(err)
+	if runs, _ := s.Runs(context.Background(), benchPeriod.String()); !hasMPI(s, runs) {
+		if _, err := a.Period(context.Background(), auth.System("bench"), benchPeriod, assess.Options{Sets: []string{"mpi-global"}}); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.ResetTimer()
 	var m *assess.MPIReport
 	for b.Loop() {
 		var err error
+		start := time.Now()
 		if m, err = a.MPI(context.Background(), auth.System("bench"), "530627", "2026-11", "mpi-global", "1/3"); err != nil {
 			b.Fatal(err)
 		}
+		b.Logf("mpi: %.3f s", time.Since(start).Seconds())
 	}
 	b.ReportMetric(float64(m.Households), "households")
 	b.ReportMetric(m.M0, "M0")
@@ -208,4 +217,23 @@ func BenchmarkReassessOne(b *testing.B) {
 	slices.Sort(times)
 	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(times[len(times)*95/100].Microseconds())/1000, "p95-ms")
+}
+
+// hasMPI reports whether one of the runs assessed the global MPI set.
+func hasMPI(s *store.Store, runs []store.Run) bool {
+	sets, err := s.RuleSets(context.Background(), false)
+	if err != nil {
+		return false
+	}
+	for _, rs := range sets {
+		if rs.Code != "mpi-global" {
+			continue
+		}
+		for _, r := range runs {
+			if r.Kind == "full" && r.RuleSets == strconv.FormatInt(rs.ID, 10) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -27,7 +27,7 @@ type Finding struct {
 	Errs        uint64 `json:"error_mask"`
 	Hash        int64  `json:"facts_hash"`
 	RunID       int64  `json:"run_id"`
-	AssessedAt  string `json:"assessed_at"`
+	AssessedAt  string `json:"assessed_at"` // when its run started
 	Snapshot    []byte `json:"-"`
 }
 
@@ -123,11 +123,11 @@ func (s *Store) Runs(ctx context.Context, period string) ([]Run, error) {
 }
 
 var assessmentCols = []string{"household_id", "period", "ruleset_id", "county", "village_code", "status", "persons",
-	"fail_mask", "error_mask", "facts_hash", "run_id", "assessed_at"}
+	"fail_mask", "error_mask", "facts_hash", "run_id"}
 
 const assessmentUpsert = ` ON CONFLICT (household_id, period, ruleset_id) DO UPDATE SET county = excluded.county,
 	village_code = excluded.village_code, status = excluded.status, persons = excluded.persons, fail_mask = excluded.fail_mask,
-	error_mask = excluded.error_mask, facts_hash = excluded.facts_hash, run_id = excluded.run_id, assessed_at = excluded.assessed_at`
+	error_mask = excluded.error_mask, facts_hash = excluded.facts_hash, run_id = excluded.run_id`
 
 // FindingWriter writes findings and snapshots with multi-row statements,
 // committing every chunk households so a long run neither holds the
@@ -182,8 +182,20 @@ func (w *FindingWriter) begin() error {
 		return err
 	}
 	w.tx = tx
-	w.snaps = newBatch(tx, w.s.Dialect, "fact_snapshots", []string{"household_id", "hash", "county", "data"}, " ON CONFLICT (household_id, hash) DO NOTHING")
-	w.finds = newBatch(tx, w.s.Dialect, "assessments", assessmentCols, assessmentUpsert)
+	snapCols := []string{"household_id", "hash", "county", "data"}
+	if w.s.Dialect == SQLite {
+		// OR IGNORE and OR REPLACE (every column has a default) cannot
+		// abort half-way, so SQLite keeps no statement journal for them;
+		// ON CONFLICT can abort on NOT NULL and journals every page it
+		// changes, which cost a sixth of a run.
+		w.snaps = newBatch(tx, w.s.Dialect, "fact_snapshots", snapCols, "")
+		w.snaps.verb = "INSERT OR IGNORE"
+		w.finds = newBatch(tx, w.s.Dialect, "assessments", assessmentCols, "")
+		w.finds.verb = "INSERT OR REPLACE"
+	} else {
+		w.snaps = newBatch(tx, w.s.Dialect, "fact_snapshots", snapCols, " ON CONFLICT (household_id, hash) DO NOTHING")
+		w.finds = newBatch(tx, w.s.Dialect, "assessments", assessmentCols, assessmentUpsert)
+	}
 	return nil
 }
 
@@ -204,7 +216,7 @@ func (w *FindingWriter) Snapshot(householdID int64, county string, hash int64, d
 // Add queues a finding.
 func (w *FindingWriter) Add(f *Finding) error {
 	if err := w.finds.add(w.ctx, f.HouseholdID, f.Period, f.RuleSetID, f.County, f.Village, f.Status, f.Persons,
-		int64(f.Fail), int64(f.Errs), f.Hash, f.RunID, w.stamp); err != nil {
+		int64(f.Fail), int64(f.Errs), f.Hash, f.RunID); err != nil {
 		return err
 	}
 	w.pending++
@@ -251,8 +263,9 @@ func (w *FindingWriter) Rollback() {
 }
 
 const findingSelect = `SELECT a.household_id, a.period, a.ruleset_id, a.county, a.village_code, a.status, a.persons,
-	a.fail_mask, a.error_mask, a.facts_hash, a.run_id, a.assessed_at, f.data
-	FROM assessments a JOIN fact_snapshots f ON f.household_id = a.household_id AND f.hash = a.facts_hash`
+	a.fail_mask, a.error_mask, a.facts_hash, a.run_id, COALESCE(r.started_at, ''), f.data
+	FROM assessments a JOIN fact_snapshots f ON f.household_id = a.household_id AND f.hash = a.facts_hash
+	LEFT JOIN assessment_runs r ON r.id = a.run_id`
 
 func scanFinding(sc scanner) (Finding, error) {
 	var f Finding

@@ -285,6 +285,7 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
 // makes bulk writes fast on both engines without engine-specific paths.
 type batch struct {
 	tx        *sql.Tx
+	verb      string // "INSERT", or on SQLite "INSERT OR IGNORE" / "INSERT OR REPLACE"
 	table     string
 	cols      []string
 	suffix    string
@@ -310,7 +311,11 @@ func newBatch(tx *sql.Tx, d Dialect, table string, cols []string, suffix string)
 
 func (b *batch) sql(rows int) string {
 	var sb strings.Builder
-	sb.WriteString("INSERT INTO ")
+	if b.verb == "" {
+		b.verb = "INSERT"
+	}
+	sb.WriteString(b.verb)
+	sb.WriteString(" INTO ")
 	sb.WriteString(b.table)
 	sb.WriteString(" (")
 	sb.WriteString(strings.Join(b.cols, ", "))

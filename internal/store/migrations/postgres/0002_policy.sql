@@ -62,10 +62,10 @@ CREATE TABLE policy_params (
 -- A household's facts as a rule read them, stored once per distinct
 -- content: months in which nothing changed share one snapshot.
 CREATE TABLE fact_snapshots (
-    household_id BIGINT NOT NULL,
-    hash         BIGINT NOT NULL,
-    county       TEXT COLLATE "C" NOT NULL,
-    data         TEXT NOT NULL,
+    household_id BIGINT NOT NULL DEFAULT 0,
+    hash         BIGINT NOT NULL DEFAULT 0,
+    county       TEXT COLLATE "C" NOT NULL DEFAULT '',
+    data         TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (household_id, hash)
 );
 
@@ -74,18 +74,17 @@ CREATE TABLE fact_snapshots (
 -- the inputs. Status, village and persons are kept as they were, so
 -- roll-ups of a past period do not move when the registry does.
 CREATE TABLE assessments (
-    household_id BIGINT NOT NULL,
-    period       TEXT COLLATE "C" NOT NULL,
-    ruleset_id   BIGINT NOT NULL,
-    county       TEXT COLLATE "C" NOT NULL,
-    village_code TEXT COLLATE "C" NOT NULL,
-    status       TEXT NOT NULL,
-    persons      BIGINT NOT NULL,
-    fail_mask    BIGINT NOT NULL,
+    household_id BIGINT NOT NULL DEFAULT 0,
+    period       TEXT COLLATE "C" NOT NULL DEFAULT '',
+    ruleset_id   BIGINT NOT NULL DEFAULT 0,
+    county       TEXT COLLATE "C" NOT NULL DEFAULT '',
+    village_code TEXT COLLATE "C" NOT NULL DEFAULT '',
+    status       TEXT NOT NULL DEFAULT '',
+    persons      BIGINT NOT NULL DEFAULT 0,
+    fail_mask    BIGINT NOT NULL DEFAULT 0,
     error_mask   BIGINT NOT NULL DEFAULT 0,
-    facts_hash   BIGINT NOT NULL,
-    run_id       BIGINT NOT NULL,
-    assessed_at  TEXT NOT NULL,
+    facts_hash   BIGINT NOT NULL DEFAULT 0,
+    run_id       BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (household_id, period, ruleset_id)
 );
 CREATE INDEX assessments_area ON assessments(ruleset_id, period, village_code, status, fail_mask, persons);

@@ -62,10 +62,10 @@ CREATE TABLE policy_params (
 -- A household's facts as a rule read them, stored once per distinct
 -- content: months in which nothing changed share one snapshot.
 CREATE TABLE fact_snapshots (
-    household_id INTEGER NOT NULL,
-    hash         INTEGER NOT NULL,
-    county       TEXT NOT NULL,
-    data         TEXT NOT NULL,
+    household_id INTEGER NOT NULL DEFAULT 0,
+    hash         INTEGER NOT NULL DEFAULT 0,
+    county       TEXT NOT NULL DEFAULT '',
+    data         TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (household_id, hash)
 ) WITHOUT ROWID;
 
@@ -74,18 +74,17 @@ CREATE TABLE fact_snapshots (
 -- the inputs. Status, village and persons are kept as they were, so
 -- roll-ups of a past period do not move when the registry does.
 CREATE TABLE assessments (
-    household_id INTEGER NOT NULL,
-    period       TEXT NOT NULL,
-    ruleset_id   INTEGER NOT NULL,
-    county       TEXT NOT NULL,
-    village_code TEXT NOT NULL,
-    status       TEXT NOT NULL,
-    persons      INTEGER NOT NULL,
-    fail_mask    INTEGER NOT NULL,
+    household_id INTEGER NOT NULL DEFAULT 0,
+    period       TEXT NOT NULL DEFAULT '',
+    ruleset_id   INTEGER NOT NULL DEFAULT 0,
+    county       TEXT NOT NULL DEFAULT '',
+    village_code TEXT NOT NULL DEFAULT '',
+    status       TEXT NOT NULL DEFAULT '',
+    persons      INTEGER NOT NULL DEFAULT 0,
+    fail_mask    INTEGER NOT NULL DEFAULT 0,
     error_mask   INTEGER NOT NULL DEFAULT 0,
-    facts_hash   INTEGER NOT NULL,
-    run_id       INTEGER NOT NULL,
-    assessed_at  TEXT NOT NULL,
+    facts_hash   INTEGER NOT NULL DEFAULT 0,
+    run_id       INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (household_id, period, ruleset_id)
 ) WITHOUT ROWID;
 CREATE INDEX assessments_area ON assessments(ruleset_id, period, village_code, status, fail_mask, persons);
