@@ -173,7 +173,7 @@ type evaluated struct {
 	err       error
 }
 
-const batchSize = 500
+const batchSize = 1000
 
 // Period assesses every household in the principal's scope for period
 // with the rule sets in force and stores the findings. Households stream

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -29,10 +30,7 @@ func (e *env) assessCmd(ctx context.Context, args []string) error {
 	area := fs.String("area", "", "division code to assess (default: everything)")
 	sets := fs.String("set", "", "rule-set codes, comma-separated (default: all in force)")
 	force := fs.Bool("force", false, "assess a past period again from today's facts instead of replaying it")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	s, err := e.open(ctx, *db)
+	_, s, err := e.openWith(ctx, fs, db, args)
 	if err != nil {
 		return err
 	}
@@ -92,18 +90,14 @@ func (e *env) explain(ctx context.Context, args []string) error {
 	fs, db := e.flags("explain")
 	period := fs.String("period", "", "period YYYY-MM (default: the latest assessed)")
 	asJSON := fs.Bool("json", false, "print the API's JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usageError{"explain: give a household ID or household number"}
-	}
-	s, err := e.open(ctx, *db)
+	pos, s, err := e.openWith(ctx, fs, db, args)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
+	if len(pos) != 1 {
+		return usageError{"explain: give a household ID or household number"}
+	}
 	id, err := householdRef(ctx, s, pos[0])
 	if err != nil {
 		return err
@@ -183,10 +177,7 @@ func (e *env) exitReport(ctx context.Context, args []string) error {
 	area := fs.String("area", "", "division code (county, township or village)")
 	period := fs.String("period", "", "period YYYY-MM (default: the latest assessed)")
 	asJSON := fs.Bool("json", false, "print the API's JSON")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	s, err := e.open(ctx, *db)
+	_, s, err := e.openWith(ctx, fs, db, args)
 	if err != nil {
 		return err
 	}
@@ -253,10 +244,7 @@ func (e *env) mpiCmd(ctx context.Context, args []string) error {
 	set := fs.String("set", "mpi-global", "MPI rule set: mpi-global or mpi-china")
 	k := fs.String("k", "", "poverty cutoff as a fraction, such as 1/3 (default: the set's)")
 	asJSON := fs.Bool("json", false, "print the API's JSON")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	s, err := e.open(ctx, *db)
+	_, s, err := e.openWith(ctx, fs, db, args)
 	if err != nil {
 		return err
 	}
@@ -301,11 +289,7 @@ func (e *env) rules(ctx context.Context, args []string) error {
 	all := fs.Bool("all", false, "list every version, not only the latest")
 	version := fs.Int("version", 0, "version to show (default: latest)")
 	area := fs.String("area", "", "preview within this division")
-	pos, err := parse(fs, args[1:])
-	if err != nil {
-		return err
-	}
-	s, err := e.open(ctx, *db)
+	pos, s, err := e.openWith(ctx, fs, db, args[1:])
 	if err != nil {
 		return err
 	}
@@ -405,10 +389,7 @@ func (e *env) params(ctx context.Context, args []string) error {
 	fs.Int64Var(&p.Value, "value", 0, "value in the kind's unit (fen, litres, minutes, days or basis points)")
 	fs.StringVar(&p.Certainty, "certainty", "C", "C confirmed, P provincial or secondary, U unconfirmed")
 	fs.StringVar(&p.Source, "source", "", "the document it comes from")
-	if _, err := parse(fs, args[1:]); err != nil {
-		return err
-	}
-	s, err := e.open(ctx, *db)
+	_, s, err := e.openWith(ctx, fs, db, args[1:])
 	if err != nil {
 		return err
 	}
@@ -501,4 +482,14 @@ func (e *env) population(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(e.out, "已导入 imported %d 村 villages\n", len(rows))
 	return nil
+}
+
+// openWith parses args with fs and opens the database --db names.
+func (e *env) openWith(ctx context.Context, fs *flag.FlagSet, db *string, args []string) ([]string, *store.Store, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := e.open(ctx, *db)
+	return pos, s, err
 }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -19,24 +18,15 @@ import (
 	"tuopin/internal/i18n"
 	"tuopin/internal/registry"
 	"tuopin/internal/store"
+	"tuopin/internal/store/storetest"
 )
 
-var now = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
+var now = storetest.Now
 
 var admin = auth.System("test")
 
-func openStore(tb testing.TB) *store.Store {
-	tb.Helper()
-	s, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "t.db"), func() time.Time { return now })
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	if err := s.Migrate(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-	return s
-}
+// openStore opens a fresh SQLite store whose clock is now.
+func openStore(tb testing.TB) *store.Store { return storetest.OpenSQLite(tb) }
 
 func households(n int, seed uint64) []registry.Household {
 	g := demo.New(division.MustBuiltin(), division.Zhenxiong, seed, now)

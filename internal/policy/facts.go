@@ -179,9 +179,9 @@ type symbols struct {
 
 type symTable struct {
 	names  []string
-	quoted [][]byte // names as JSON strings, for snapshots
-	vals  []ref.Val // names as CEL strings, built once
-	index map[string]uint8
+	quoted [][]byte  // names as JSON strings, for snapshots
+	vals   []ref.Val // names as CEL strings, built once
+	index  map[string]uint8
 }
 
 var syms = func() []*symbols {

@@ -2,9 +2,9 @@ package policy
 
 import (
 	"sort"
-	"sync"
 	"strconv"
 	"strings"
+	"sync"
 
 	"tuopin/internal/fault"
 	"tuopin/internal/i18n"

@@ -156,9 +156,12 @@ func (s *Store) EachHouseholdFacts(ctx context.Context, area string, from, to in
 		if err != nil {
 			return err
 		}
-		i := 0
+		// All members of the batch go into one slice, scanned in place;
+		// each household gets its run of it.
+		ms := make([]registry.Member, 0, 5*len(batch))
 		for mrows.Next() {
-			var m registry.Member
+			ms = append(ms, registry.Member{})
+			m := &ms[len(ms)-1]
 			var flags int64
 			if err := mrows.Scan(&m.HouseholdID, &m.BirthDate, &m.Education, &m.StudentStatus, &m.Health, &m.Labour, &flags); err != nil {
 				mrows.Close()
@@ -166,16 +169,24 @@ func (s *Store) EachHouseholdFacts(ctx context.Context, area string, from, to in
 			}
 			m.MedicalInsurance, m.CriticalInsurance, m.CivilServant = flags&1 != 0, flags&2 != 0, flags&4 != 0
 			m.Deceased, m.Undernourished = flags&8 != 0, flags&16 != 0
-			for i < len(batch) && batch[i].ID < m.HouseholdID {
-				i++
-			}
-			if i < len(batch) && batch[i].ID == m.HouseholdID {
-				batch[i].Members = append(batch[i].Members, m)
-			}
 		}
 		mrows.Close()
 		if err := mrows.Err(); err != nil {
 			return err
+		}
+		i := 0
+		for j := 0; j < len(ms); {
+			k := j
+			for k < len(ms) && ms[k].HouseholdID == ms[j].HouseholdID {
+				k++
+			}
+			for i < len(batch) && batch[i].ID < ms[j].HouseholdID {
+				i++
+			}
+			if i < len(batch) && batch[i].ID == ms[j].HouseholdID {
+				batch[i].Members = ms[j:k:k]
+			}
+			j = k
 		}
 		irows, err := s.r.QueryContext(ctx, "SELECT "+factIncomeCols+" FROM incomes WHERE household_id >= $1 AND household_id <= $2 ORDER BY household_id, year", first, end)
 		if err != nil {
