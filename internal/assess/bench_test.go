@@ -244,3 +244,40 @@ func hasMPI(s *store.Store, runs []store.Run) bool {
 	}
 	return false
 }
+
+// BenchmarkAssessCELvsGo times the full run with the CEL rules and with
+// the same rules written in Go, alternating which goes first, each on a
+// month not yet assessed, and reports the median of each and their ratio.
+func BenchmarkAssessCELvsGo(b *testing.B) {
+	s := bigStore(b)
+	a := assess.New(s)
+	goJudge := func(c *policy.Compiled, f *policy.Frame, r int) (uint64, uint64) { return policy.HandwrittenExit(f, r), 0 }
+	var cel, gos []float64
+	run := func(judge func(*policy.Compiled, *policy.Frame, int) (uint64, uint64)) float64 {
+		b.StopTimer()
+		p := freshPeriod(b, s)
+		b.StartTimer()
+		start := time.Now()
+		if _, err := a.Period(context.Background(), auth.System("bench"), p, assess.Options{Sets: []string{"exit-2016"}, Judge: judge}); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(start).Seconds()
+	}
+	i := 0
+	for b.Loop() {
+		if i%2 == 0 {
+			cel = append(cel, run(nil))
+			gos = append(gos, run(goJudge))
+		} else {
+			gos = append(gos, run(goJudge))
+			cel = append(cel, run(nil))
+		}
+		b.Logf("pair %d: CEL %.2f s, Go %.2f s", i, cel[len(cel)-1], gos[len(gos)-1])
+		i++
+	}
+	slices.Sort(cel)
+	slices.Sort(gos)
+	b.ReportMetric(cel[len(cel)/2], "cel-s")
+	b.ReportMetric(gos[len(gos)/2], "go-s")
+	b.ReportMetric(cel[len(cel)/2]/gos[len(gos)/2], "cel/go")
+}

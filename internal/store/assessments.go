@@ -125,7 +125,7 @@ func (s *Store) Runs(ctx context.Context, period string) ([]Run, error) {
 var assessmentCols = []string{"household_id", "period", "ruleset_id", "county", "village_code", "status", "persons",
 	"fail_mask", "error_mask", "facts_hash", "run_id"}
 
-const assessmentUpsert = ` ON CONFLICT (household_id, period, ruleset_id) DO UPDATE SET county = excluded.county,
+const assessmentUpsert = ` ON CONFLICT (period, household_id, ruleset_id) DO UPDATE SET county = excluded.county,
 	village_code = excluded.village_code, status = excluded.status, persons = excluded.persons, fail_mask = excluded.fail_mask,
 	error_mask = excluded.error_mask, facts_hash = excluded.facts_hash, run_id = excluded.run_id`
 
@@ -278,18 +278,31 @@ func scanFinding(sc scanner) (Finding, error) {
 }
 
 // Findings returns a household's findings for a period, within scope.
-// An empty period means the latest period the household was assessed in.
+// An empty period means the latest period the household was assessed in:
+// this month if it was re-assessed, else the latest full run's.
 func (s *Store) Findings(ctx context.Context, p auth.Principal, householdID int64, period string) ([]Finding, error) {
-	lo, hi := auth.AreaRange(p.Area)
-	if period == "" {
-		err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(period), '') FROM assessments WHERE household_id = $1
-			AND village_code >= $2 AND village_code < $3`, householdID, lo, hi).Scan(&period)
-		if err != nil {
-			return nil, err
+	if period != "" {
+		return s.findings(ctx, p, householdID, period)
+	}
+	candidates := []string{policy.PeriodOf(s.now()).String()}
+	full, err := s.Periods(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	candidates = append(candidates, full...)
+	for _, period := range candidates {
+		out, err := s.findings(ctx, p, householdID, period)
+		if err != nil || len(out) > 0 {
+			return out, err
 		}
 	}
-	rows, err := s.r.QueryContext(ctx, findingSelect+` WHERE a.household_id = $1 AND a.period = $2
-		AND a.village_code >= $3 AND a.village_code < $4 ORDER BY a.ruleset_id`, householdID, period, lo, hi)
+	return []Finding{}, nil
+}
+
+func (s *Store) findings(ctx context.Context, p auth.Principal, householdID int64, period string) ([]Finding, error) {
+	lo, hi := auth.AreaRange(p.Area)
+	rows, err := s.r.QueryContext(ctx, findingSelect+` WHERE a.period = $1 AND a.household_id = $2
+		AND a.village_code >= $3 AND a.village_code < $4 ORDER BY a.ruleset_id`, period, householdID, lo, hi)
 	if err != nil {
 		return nil, err
 	}
@@ -451,21 +464,29 @@ func (s *Store) StatusGroups(ctx context.Context, ruleSetID int64, period, area 
 }
 
 // RuleSetsOfPeriod returns the rule-set versions a period's findings in an
-// area were made with.
+// area were made with, from the runs that wrote them (reading the
+// findings themselves would scan a month of them).
 func (s *Store) RuleSetsOfPeriod(ctx context.Context, period, area string) ([]int64, error) {
-	lo, hi := auth.AreaRange(area)
-	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT ruleset_id FROM assessments WHERE period = $1 AND village_code >= $2 AND village_code < $3`, period, lo, hi)
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT rulesets FROM assessment_runs WHERE period = $1 AND finished_at <> ''
+		AND ($2 LIKE area || '%' OR area LIKE $2 || '%')`, period, area)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	seen := map[int64]bool{}
 	var out []int64
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var list string
+		if err := rows.Scan(&list); err != nil {
 			return nil, err
 		}
-		out = append(out, id)
+		for _, f := range strings.Split(list, ",") {
+			id, err := strconv.ParseInt(f, 10, 64)
+			if err == nil && !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
 	}
 	return out, rows.Err()
 }

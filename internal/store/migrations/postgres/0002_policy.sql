@@ -72,7 +72,9 @@ CREATE TABLE fact_snapshots (
 -- One row per household, period and rule-set version: the outcome of
 -- every rule as a bit mask (bit i set: rule i failed) and the snapshot of
 -- the inputs. Status, village and persons are kept as they were, so
--- roll-ups of a past period do not move when the registry does.
+-- roll-ups of a past period do not move when the registry does. The key
+-- starts with the period, so a month's rows are appended together rather
+-- than spread over every page of a year of findings.
 CREATE TABLE assessments (
     household_id BIGINT NOT NULL DEFAULT 0,
     period       TEXT COLLATE "C" NOT NULL DEFAULT '',
@@ -85,7 +87,7 @@ CREATE TABLE assessments (
     error_mask   BIGINT NOT NULL DEFAULT 0,
     facts_hash   BIGINT NOT NULL DEFAULT 0,
     run_id       BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (household_id, period, ruleset_id)
+    PRIMARY KEY (period, household_id, ruleset_id)
 );
 CREATE INDEX assessments_area ON assessments(ruleset_id, period, village_code, status, fail_mask, persons);
 
