@@ -61,6 +61,12 @@ type Program struct {
 	// Loops is true when the expression has a comprehension.
 	Loops bool
 	prg   cel.Program
+	fast  fastFn // nil when the expression is outside the fast subset
+}
+
+// Fast reports whether the program evaluates without cel-go's
+// interpreter (see fast.go).
+func (p *Program) Fast() bool { return p.fast != nil
 }
 
 // FieldNames lists the names of the facts the program reads.
@@ -127,7 +133,11 @@ func Compile(field, expr string) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Program{Expression: expr, Fields: referencedFacts(checked.NativeRep()), Cost: est.Max, Loops: loops, prg: prg}, nil
+	out := &Program{Expression: expr, Fields: referencedFacts(checked.NativeRep()), Cost: est.Max, Loops: loops, prg: prg}
+	if fn, ok := compileFast(checked.NativeRep()); ok {
+		out.fast = fn
+	}
+	return out, nil
 }
 
 // program plans a checked expression. Every fact is a scalar, so only a
@@ -231,6 +241,16 @@ func (a *Activation) Parent() interpreter.Activation { return nil }
 // Eval runs the program on the activation's row. An evaluation error (an
 // overflow, the cost limit) is returned, never taken as an outcome.
 func (p *Program) Eval(a *Activation) (bool, error) {
+	if p.fast != nil {
+		if v, ok := p.fast(a.Frame, a.Row); ok {
+			return v.b, nil
+		}
+	}
+	return p.EvalCEL(a)
+}
+
+// EvalCEL runs the program with cel-go's interpreter only.
+func (p *Program) EvalCEL(a *Activation) (bool, error) {
 	out, _, err := p.prg.Eval(a)
 	if err != nil {
 		return false, err

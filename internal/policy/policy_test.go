@@ -537,3 +537,88 @@ func TestEveryFactIsDescribed(t *testing.T) {
 		}
 	}
 }
+
+// TestFastMatchesCEL checks the fast programs against cel-go's
+// interpreter on random facts: every shipped rule, and expressions at the
+// edges of CEL's semantics (overflow, division by zero, errors absorbed
+// by && and ||), where the fast program must hand over to cel-go.
+func TestFastMatchesCEL(t *testing.T) {
+	f := RandomFrame(5000, 11)
+	// Extreme values so arithmetic overflows on some rows.
+	for r := 0; r < f.Len(); r += 7 {
+		f.SetInt(fPerCapita, r, 1<<62)
+		f.SetInt(fPersons, r, 0)
+	}
+	sets, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &Activation{Frame: f}
+	for _, rs := range sets {
+		c, err := rs.Compile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range c.Programs {
+			if !p.Fast() {
+				t.Errorf("%s rule %s is not fast: %s", rs.Code, rs.Rules[i].Code, p.Expression)
+			}
+		}
+		for r := 0; r < f.Len(); r++ {
+			a.Row = r
+			fast, fe := c.Eval(a)
+			slow, se := c.EvalCEL(a)
+			if fast != slow || fe != se {
+				t.Fatalf("%s row %d: fast %b/%b, cel %b/%b", rs.Code, r, fast, fe, slow, se)
+			}
+		}
+	}
+	for _, expr := range []string{
+		"per_capita_income * 4 > 0",
+		"per_capita_income + per_capita_income > 0 || persons > 1",
+		"persons > 1 || per_capita_income * 4 > 0",
+		"net_income / persons > 100000",
+		"net_income % persons == 0 && persons != 0",
+		"persons != 0 && net_income / persons > 100000",
+		"-per_capita_income < -400000",
+		"status in ['exited', 'pre_exit'] ? per_capita_income < monitoring_line : false",
+		"housing_grade >= 'B' && !(water_source in ['tap']) && persons in [1, 2, 3]",
+		"status == 'poor' == food_secure",
+		"per_capita_income - income_line <= 5 && per_capita_income - income_line >= -5",
+		"persons - 9223372036854775807 - 2 < 0",
+	} {
+		p, err := Compile("expression", expr)
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		if !p.Fast() {
+			t.Errorf("%s is not fast", expr)
+		}
+		var fastErrs, celErrs int
+		for r := 0; r < f.Len(); r++ {
+			a.Row = r
+			v1, e1 := p.Eval(a)
+			v2, e2 := p.EvalCEL(a)
+			if v1 != v2 || (e1 == nil) != (e2 == nil) {
+				t.Fatalf("%s row %d: fast %v %v, cel %v %v", expr, r, v1, e1, v2, e2)
+			}
+			if e1 != nil {
+				fastErrs++
+			}
+			if e2 != nil {
+				celErrs++
+			}
+		}
+		t.Logf("%s: %d errors", expr, celErrs)
+	}
+	// Outside the subset: left to cel-go.
+	for _, expr := range []string{"[1, 2].exists(x, x == persons)", "size(status) > 3", "double(persons) > 1.5", "status.startsWith('p')"} {
+		p, err := Compile("expression", expr)
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		if p.Fast() {
+			t.Errorf("%s should not be fast", expr)
+		}
+	}
+}

@@ -83,6 +83,8 @@ type Compiled struct {
 	// Fields are the facts any rule of the set reads, by catalogue index.
 	Fields []int
 	mask   cel.Program
+	// allFast is true when every rule has a fast program.
+	allFast bool
 }
 
 var codePattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{1,40}$`)
@@ -205,6 +207,10 @@ func (rs *RuleSet) Compile() (*Compiled, error) {
 	if c.mask, err = compileMask(c.Programs, rs.Sense == SenseFlag); err != nil {
 		return nil, err
 	}
+	c.allFast = true
+	for _, p := range c.Programs {
+		c.allFast = c.allFast && p.fast != nil
+	}
 	sort.Ints(c.Fields)
 	return c, nil
 }
@@ -241,6 +247,28 @@ func (c *Compiled) reads(fact int) bool {
 // whose evaluation errs counts as failed and sets bit i of errs, so an
 // error can never pass a household silently.
 func (c *Compiled) Eval(a *Activation) (fail, errs uint64) {
+	if c.allFast {
+		flag := c.Set.Sense == SenseFlag
+		var m uint64
+		i := 0
+		for ; i < len(c.Programs); i++ {
+			v, ok := c.Programs[i].fast(a.Frame, a.Row)
+			if !ok {
+				break // CEL would err here: let cel-go give its answer
+			}
+			if v.b == flag {
+				m |= 1 << i
+			}
+		}
+		if i == len(c.Programs) {
+			return m, 0
+		}
+	}
+	return c.EvalCEL(a)
+}
+
+// EvalCEL judges one row with cel-go's interpreter only.
+func (c *Compiled) EvalCEL(a *Activation) (fail, errs uint64) {
 	if out, _, err := c.mask.Eval(a); err == nil {
 		if m, ok := out.(types.Int); ok {
 			return uint64(m), 0
@@ -249,12 +277,12 @@ func (c *Compiled) Eval(a *Activation) (fail, errs uint64) {
 	return c.EvalEach(a)
 }
 
-// EvalEach judges one row rule by rule, as Eval does when the joined
-// program errs, to find which rule erred.
+// EvalEach judges one row rule by rule with cel-go, as Eval does when the
+// joined program errs, to find which rule erred.
 func (c *Compiled) EvalEach(a *Activation) (fail, errs uint64) {
 	flag := c.Set.Sense == SenseFlag
 	for i, p := range c.Programs {
-		ok, err := p.Eval(a)
+		ok, err := p.EvalCEL(a)
 		if err != nil {
 			errs |= 1 << i
 			fail |= 1 << i
