@@ -251,7 +251,9 @@ func hasMPI(s *store.Store, runs []store.Run) bool {
 func BenchmarkAssessCELvsGo(b *testing.B) {
 	s := bigStore(b)
 	a := assess.New(s)
-	goJudge := func(c *policy.Compiled, f *policy.Frame, r int) (uint64, uint64) { return policy.HandwrittenExit(f, r), 0 }
+	goJudge := func(c *policy.Compiled, f *policy.Frame, r int) (uint64, uint64) {
+		return policy.HandwrittenExit(f, r), 0
+	}
 	var cel, gos []float64
 	run := func(judge func(*policy.Compiled, *policy.Frame, int) (uint64, uint64)) float64 {
 		b.StopTimer()

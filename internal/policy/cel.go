@@ -66,7 +66,8 @@ type Program struct {
 
 // Fast reports whether the program evaluates without cel-go's
 // interpreter (see fast.go).
-func (p *Program) Fast() bool { return p.fast != nil
+func (p *Program) Fast() bool {
+	return p.fast != nil
 }
 
 // FieldNames lists the names of the facts the program reads.
