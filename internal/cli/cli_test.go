@@ -3,10 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"tuopin/internal/store"
 )
@@ -88,5 +90,91 @@ func TestCommands(t *testing.T) {
 	}
 	if code, _, _ := run(t, "nonsense"); code != 2 {
 		t.Fatal("unknown command accepted")
+	}
+}
+
+func TestAssessmentCommands(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "a.db")
+	code, out, errs := run(t, "demo", "--db", db, "--households", "200", "--seed", "5")
+	if code != 0 || !strings.Contains(out, "研判 assessed") {
+		t.Fatalf("demo: %d %s %s", code, out, errs)
+	}
+	// A past month: assessed the first time, replayed the second.
+	now := time.Now()
+	last := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0).Format("2006-01")
+	if code, out, errs := run(t, "assess", "--db", db, "--period", last); code != 0 || !strings.Contains(out, "200 户") {
+		t.Fatalf("assess: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := run(t, "assess", "--db", db, "--period", last); code != 0 || !strings.Contains(out, "1000 相同 identical") {
+		t.Fatalf("replay: %d %s %s", code, out, errs)
+	}
+	code, out, errs = run(t, "explain", "1", "--db", db, "--json")
+	var ex struct {
+		Sets []struct {
+			Code  string
+			Rules []struct{ Inputs []map[string]any }
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &ex) != nil || len(ex.Sets) != 5 || len(ex.Sets[1].Rules[0].Inputs) == 0 {
+		t.Fatalf("explain: %d %s %s", code, out, errs)
+	}
+	if code, out, _ := run(t, "explain", "1", "--db", db); code != 0 || !strings.Contains(out, "exit-2016 v1") || !strings.Contains(out, "income_line=") {
+		t.Fatalf("explain text: %s", out)
+	}
+	code, out, _ = run(t, "exit-report", "--db", db, "--area", "530627", "--json")
+	var rep struct {
+		Rows []map[string]any
+		Area map[string]any
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Rows) != 30 || rep.Area["approval"] != nil {
+		t.Fatalf("exit-report: %d %s", code, out)
+	}
+	if code, out, _ := run(t, "exit-report", "--db", db, "--area", "530627"); code != 0 || !strings.Contains(out, "贫困发生率") || !strings.Contains(out, "无数据") {
+		t.Fatalf("exit-report text: %s", out)
+	}
+	if code, out, _ := run(t, "mpi", "--db", db, "--area", "530627", "--json"); code != 0 || !strings.Contains(out, `"H":`) || !strings.Contains(out, `"M0":`) {
+		t.Fatalf("mpi: %s", out)
+	}
+	code, _, errs = run(t, "rules", "preview", "--db", db, "persons >")
+	if code != 1 || !strings.Contains(errs, "第1行") || !strings.Contains(errs, "line 1") {
+		t.Fatalf("bad preview: %d %s", code, errs)
+	}
+	if code, out, _ := run(t, "rules", "preview", "--db", db, "--area", "530627001", "status == 'exited'"); code != 0 || !strings.Contains(out, "match") {
+		t.Fatalf("preview: %s", out)
+	}
+	if code, out, _ := run(t, "rules", "list", "--db", db); code != 0 || !strings.Contains(out, "exit-2016") || !strings.Contains(out, "mpi-china") {
+		t.Fatalf("rules list: %s", out)
+	}
+	// Saving a changed copy of a set makes version 2.
+	code, out, _ = run(t, "rules", "show", "exit-2016", "--db", db)
+	var rs map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &rs) != nil {
+		t.Fatalf("rules show: %s", out)
+	}
+	for _, k := range []string{"id", "version", "used", "created_at", "created_by"} {
+		delete(rs, k)
+	}
+	rs["effective_to"] = "2030-12-31"
+	b, _ := json.Marshal(rs)
+	file := filepath.Join(dir, "exit.json")
+	os.WriteFile(file, b, 0o644)
+	if code, out, errs := run(t, "rules", "save", file, "--db", db); code != 0 || !strings.Contains(out, "exit-2016 v2") {
+		t.Fatalf("rules save: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := run(t, "params", "set", "--db", db, "--kind", "poverty_line", "--year", "2026", "--value", "1"); code != 1 || !strings.Contains(errs, "kind") {
+		t.Fatalf("bad param: %d %s", code, errs)
+	}
+	if code, out, _ := run(t, "params", "list", "--db", db); code != 0 || !strings.Contains(out, "exit_income_line") {
+		t.Fatalf("params list: %s", out)
+	}
+	pop := filepath.Join(dir, "pop.csv")
+	os.WriteFile(pop, []byte("village_code,year,rural_population\n530627001001,2026,5000\n530627999999,2026,10\n"), 0o644)
+	if code, _, errs := run(t, "population", "import", pop, "--db", db); code != 1 || !strings.Contains(errs, "第3行") {
+		t.Fatalf("bad population: %d %s", code, errs)
+	}
+	os.WriteFile(pop, []byte("530627001001,2026,5000\n"), 0o644)
+	if code, out, _ := run(t, "population", "import", pop, "--db", db); code != 0 || !strings.Contains(out, "1 村") {
+		t.Fatalf("population: %s", out)
 	}
 }
