@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"math"
 
 	"cel.dev/cel-go/common/ast"
@@ -222,9 +223,9 @@ func fastCall(a *ast.AST, e ast.Expr) (fastFn, bool) {
 			y, ok2 := r(f, row)
 			var c int
 			if k == 'i' {
-				c = cmpInt(x.i, y.i)
+				c = cmp.Compare(x.i, y.i)
 			} else {
-				c = cmpStr(x.s, y.s)
+				c = cmp.Compare(x.s, y.s)
 			}
 			var b bool
 			switch name {
@@ -413,24 +414,4 @@ func intCompare(name string, x, y ast.Expr) (fastFn, bool) {
 		return func(f *Frame, row int) (fval, bool) { return fval{b: l(f, row) >= r(f, row)}, true }, true
 	}
 	return nil, false
-}
-
-func cmpInt(x, y int64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
-}
-
-func cmpStr(x, y string) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }
