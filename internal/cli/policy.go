@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -45,11 +46,13 @@ func (e *env) assessCmd(ctx context.Context, args []string) error {
 	who.Area = *area
 	a := assess.New(s)
 	if !*force && p.String() < policy.PeriodOf(s.Now()).String() {
-		used, err := s.RuleSetsOfPeriod(ctx, p.String(), *area)
+		// Replay a month a full run assessed; a month with only the
+		// re-assessments of edited households is assessed in full.
+		done, err := s.Periods(ctx, *area)
 		if err != nil {
 			return err
 		}
-		if len(used) > 0 {
+		if slices.Contains(done, p.String()) {
 			start := time.Now()
 			res, err := a.Replay(ctx, who, p)
 			if err != nil {
