@@ -50,6 +50,7 @@ Usage:
   tuopin rules list [--all] | show CODE [--version N] | save FILE.json | preview EXPR [--area CODE]
   tuopin params list | set --kind K --jurisdiction CODE --year Y --value V [--certainty C] [--source S]
   tuopin population import FILE.csv      (village_code,year,rural_population[,source])
+  tuopin audit verify
 
 Every command takes --db PATH|postgres://… (default $TUOPIN_DB or ./tuopin.db)
 and --lang zh-CN|en for its messages.
@@ -103,6 +104,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = e.params(ctx, args[1:])
 	case "population":
 		err = e.population(ctx, args[1:])
+	case "audit":
+		err = e.auditCmd(ctx, args[1:])
 	default:
 		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -176,5 +177,23 @@ func TestAssessmentCommands(t *testing.T) {
 	os.WriteFile(pop, []byte("530627001001,2026,5000\n"), 0o644)
 	if code, out, _ := run(t, "population", "import", pop, "--db", db); code != 0 || !strings.Contains(out, "1 村") {
 		t.Fatalf("population: %s", out)
+	}
+	// Every write above is in the audit log; altering one is caught.
+	if code, out, errs := run(t, "audit", "verify", "--db", db); code != 0 || !strings.Contains(out, "intact") {
+		t.Fatalf("audit verify: %d %s %s", code, out, errs)
+	}
+	s, err := store.Open(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetVillagePopulation(context.Background(), store.VillagePopulation{Village: "530627001001", Year: 2026, Population: 1})
+	s.Close()
+	raw, _ := sql.Open("sqlite", db)
+	if _, err := raw.Exec(`UPDATE changes SET actor = 'someone else' WHERE seq = 3`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	if code, _, errs := run(t, "audit", "verify", "--db", db); code != 1 || !strings.Contains(errs, "3") || !strings.Contains(errs, "altered") {
+		t.Fatalf("tampered log: %d %s", code, errs)
 	}
 }

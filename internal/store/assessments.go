@@ -97,10 +97,20 @@ func (s *Store) FinishRun(ctx context.Context, r *Run, ruleSets []int64) error {
 				}
 			}
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE assessment_runs SET finished_at = $1, households = $2, failed = $3, errors = $4 WHERE id = $5`,
-			r.FinishedAt, r.Households, r.Failed, r.Errors, r.ID)
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE assessment_runs SET finished_at = $1, households = $2, failed = $3, errors = $4 WHERE id = $5`,
+			r.FinishedAt, r.Households, r.Failed, r.Errors, r.ID); err != nil {
+			return err
+		}
+		return s.logChange(ctx, tx, auth.System(r.Actor), countyOf(r.Area), "assessment_run", r.ID, 0, "finish", nil, r)
 	})
+}
+
+// countyOf is the county part of an area code, "" above county level.
+func countyOf(area string) string {
+	if len(area) >= 6 {
+		return area[:6]
+	}
+	return ""
 }
 
 // Runs lists the runs of a period, newest first.
@@ -522,7 +532,10 @@ func (s *Store) SetVillagePopulations(ctx context.Context, vs []VillagePopulatio
 				return err
 			}
 		}
-		return nil
+		if len(vs) == 0 {
+			return nil
+		}
+		return s.logChange(ctx, tx, auth.System("population"), countyOf(vs[0].Village), "village_population", 0, 0, "save", nil, vs)
 	})
 }
 
@@ -580,9 +593,14 @@ func (s *Store) AddVerification(ctx context.Context, v *Verification) error {
 	if len(errs) > 0 {
 		return fault.Fields(errs)
 	}
-	return s.w.QueryRowContext(ctx, `INSERT INTO verifications (county, village_code, household_id, period, kind, persons, wrong, verifier, note, recorded_at)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO verifications (county, village_code, household_id, period, kind, persons, wrong, verifier, note, recorded_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		v.Village[:6], v.Village, v.HouseholdID, v.Period, v.Kind, v.Persons, b2i(v.Wrong), v.Verifier, v.Note, s.stamp()).Scan(&v.ID)
+			v.Village[:6], v.Village, v.HouseholdID, v.Period, v.Kind, v.Persons, b2i(v.Wrong), v.Verifier, v.Note, s.stamp()).Scan(&v.ID); err != nil {
+			return err
+		}
+		return s.logChange(ctx, tx, auth.System(v.Verifier), v.Village[:6], "verification", v.ID, v.HouseholdID, "create", nil, v)
+	})
 }
 
 // SampleCount is what verification samples of one kind found in a village.
@@ -648,10 +666,15 @@ func (s *Store) AddSurvey(ctx context.Context, v *Survey) error {
 		return fault.Fields(errs)
 	}
 	v.Approves = v.Policies && v.Measures && v.ExitResult && v.Cadre
-	return s.w.QueryRowContext(ctx, `INSERT INTO surveys (county, village_code, household_id, period, policies, measures, exit_result, cadre, approves,
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO surveys (county, village_code, household_id, period, policies, measures, exit_result, cadre, approves,
 		comment, channel, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-		v.Village[:6], v.Village, v.HouseholdID, v.Period, b2i(v.Policies), b2i(v.Measures), b2i(v.ExitResult), b2i(v.Cadre), b2i(v.Approves),
-		v.Comment, v.Channel, v.RecordedBy, s.stamp()).Scan(&v.ID)
+			v.Village[:6], v.Village, v.HouseholdID, v.Period, b2i(v.Policies), b2i(v.Measures), b2i(v.ExitResult), b2i(v.Cadre), b2i(v.Approves),
+			v.Comment, v.Channel, v.RecordedBy, s.stamp()).Scan(&v.ID); err != nil {
+			return err
+		}
+		return s.logChange(ctx, tx, auth.System(v.RecordedBy), v.Village[:6], "survey", v.ID, v.HouseholdID, "create", nil, v)
+	})
 }
 
 // SurveyCount is the surveys of a village: how many, how many approve.

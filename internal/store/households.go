@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"tuopin/internal/audit"
 	"tuopin/internal/auth"
 	"tuopin/internal/fault"
 	"tuopin/internal/registry"
@@ -533,7 +534,8 @@ func (s *Store) History(ctx context.Context, p auth.Principal, householdID int64
 	return out, rows.Err()
 }
 
-// logChange appends a history entry in the same transaction as the change.
+// logChange appends a history entry in the same transaction as the
+// change, chained into the audit log.
 func (s *Store) logChange(ctx context.Context, tx *sql.Tx, p auth.Principal, county, entity string, id, householdID int64, action string, before, after any) error {
 	enc := func(v any) (string, error) {
 		if v == nil {
@@ -550,9 +552,8 @@ func (s *Store) logChange(ctx context.Context, tx *sql.Tx, p auth.Principal, cou
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO changes (county, entity, entity_id, household_id, action, actor, at, before_json, after_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		county, entity, id, householdID, action, p.Username, s.stamp(), b, a)
-	return err
+	return s.appendAudit(ctx, tx, &audit.Entry{County: county, Entity: entity, EntityID: id, HouseholdID: householdID,
+		Action: action, Actor: p.Username, At: s.stamp(), Before: b, After: a})
 }
 
 func placeholders(from, n int) string {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"tuopin/internal/auth"
 	"tuopin/internal/fault"
 	"tuopin/internal/i18n"
 	"tuopin/internal/policy"
@@ -35,6 +36,9 @@ func (s *Store) seedPolicy(ctx context.Context) error {
 			}
 			rs.CreatedAt = s.now()
 			if err := s.insertRuleSet(ctx, tx, rs); err != nil {
+				return err
+			}
+			if err := s.logChange(ctx, tx, auth.System("tuopin"), "", "ruleset", rs.ID, 0, "seed", nil, rs); err != nil {
 				return err
 			}
 		}
@@ -195,6 +199,9 @@ func (s *Store) SaveRuleSet(ctx context.Context, actor string, rs *policy.RuleSe
 			return err
 		}
 		saved = &n
+		if err := s.logChange(ctx, tx, auth.System(actor), "", "ruleset", n.ID, 0, "create", nil, &n); err != nil {
+			return err
+		}
 		return bumpPolicy(ctx, tx)
 	})
 	return saved, err
@@ -258,6 +265,9 @@ func (s *Store) SaveParam(ctx context.Context, actor string, p policy.Param) err
 		ON CONFLICT (jurisdiction, kind, year) DO UPDATE SET value = excluded.value, source = excluded.source,
 		certainty = excluded.certainty, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
 			p.Jurisdiction, p.Kind, p.Year, p.Value, p.Source, p.Certainty, actor, s.stamp()); err != nil {
+			return err
+		}
+		if err := s.logChange(ctx, tx, auth.System(actor), "", "param", 0, 0, "save", nil, p); err != nil {
 			return err
 		}
 		return bumpPolicy(ctx, tx)

@@ -214,6 +214,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := s.loadDivisions(ctx); err != nil {
 		return err
 	}
+	if err := s.sealAudit(ctx); err != nil {
+		return err
+	}
 	return s.seedPolicy(ctx)
 }
 

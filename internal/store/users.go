@@ -64,8 +64,12 @@ func (s *Store) AddUser(ctx context.Context, username, password, role, area stri
 		if n > 0 {
 			return fault.New(fault.Conflict, "error.duplicate_user")
 		}
-		return tx.QueryRowContext(ctx, `INSERT INTO users (username, password_hash, role, area, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			username, hash, role, area, s.stamp()).Scan(&u.ID)
+		if err := tx.QueryRowContext(ctx, `INSERT INTO users (username, password_hash, role, area, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			username, hash, role, area, s.stamp()).Scan(&u.ID); err != nil {
+			return err
+		}
+		// The log keeps who and what role, never the password hash.
+		return s.logChange(ctx, tx, auth.System("admin"), "", "user", u.ID, 0, "create", nil, u)
 	})
 	return u, err
 }
@@ -79,14 +83,17 @@ func (s *Store) SetPassword(ctx context.Context, username, password string) erro
 	if err != nil {
 		return err
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = '' WHERE username = $2`, hash, username)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound()
-	}
-	return nil
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = '' WHERE username = $2 RETURNING id`, hash, username).Scan(&id)
+		if isNoRows(err) {
+			return notFound()
+		}
+		if err != nil {
+			return err
+		}
+		return s.logChange(ctx, tx, auth.System("admin"), "", "user", id, 0, "set_password", nil, map[string]string{"username": username})
+	})
 }
 
 // UserByName returns an account.
