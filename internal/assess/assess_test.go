@@ -391,6 +391,24 @@ func TestExitReportAndMPI(t *testing.T) {
 		if err := s.AddVerification(ctx, &store.Verification{Village: "530627", Period: "2026-11", Kind: "maybe", Persons: 0}); fault.KindOf(err) != fault.Invalid {
 			t.Fatalf("bad sample: %v", err)
 		}
+		// Missed rate: verified missed persons over the unregistered rural
+		// population of the sampled villages (rural population less the
+		// registered persons).
+		for _, vr := range []store.Verification{
+			{Village: v, Period: "2026-11", Kind: "unregistered", Persons: 4, Wrong: true, Verifier: "x"},
+			{Village: v, Period: "2026-11", Kind: "unregistered", Persons: 6, Verifier: "x"},
+		} {
+			vr := vr
+			if err := s.AddVerification(ctx, &vr); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, _ = a.ExitReport(ctx, admin, "530627", "2026-11")
+		vr, _ := a.ExitReport(ctx, admin, v, "2026-11")
+		if vr.Area.RuralPopulation == nil || rep.Area.Missed == nil || rep.Area.Missed.Numerator != 4 ||
+			rep.Area.Missed.Denominator != *vr.Area.RuralPopulation-vr.Area.Persons {
+			t.Fatalf("missed: %+v, village %+v", rep.Area.Missed, vr.Area)
+		}
 		// A village report lists its households with eligibility.
 		vrep, err := a.ExitReport(ctx, admin, rep.Rows[0].Code+"001", "2026-11")
 		if err != nil {
