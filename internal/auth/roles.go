@@ -82,6 +82,17 @@ func (p Principal) CanEditRegistry() bool {
 	return false
 }
 
+// CanVisit reports whether the role may record visits (走访): the paired
+// cadre first of all, and the village and township officers and the
+// county office.
+func (p Principal) CanVisit() bool {
+	switch p.Role {
+	case CountyAdmin, TownshipOfficer, VillageCadre, PairedCadre:
+		return true
+	}
+	return false
+}
+
 // CanImport reports whether the role may import registry files.
 func (p Principal) CanImport() bool { return p.Role == CountyAdmin }
 
