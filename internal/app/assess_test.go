@@ -136,3 +136,42 @@ func TestAssessmentAPI(t *testing.T) {
 		t.Fatalf("facts: %d", code)
 	}
 }
+
+func TestVisitAPI(t *testing.T) {
+	base, s := server(t)
+	admin := token(t, s, "admin", auth.CountyAdmin, division.Zhenxiong)
+	hs, _, _ := s.ListHouseholds(context.Background(), auth.System("t"), store.HouseholdFilter{PageSize: 1, Status: "exited"})
+	h := hs[0]
+	// A visit that finds the house dangerous re-assesses at once: the
+	// answer carries the housing rule failing.
+	code, body := call(t, "POST", base+"/api/v1/visits", admin, map[string]any{
+		"household_id": h.ID, "date": "2026-11-28", "kind": "in_person", "notes": "房屋出现裂缝",
+		"facts": map[string]any{"housing_grade": "D", "relocation": "none", "risks": []string{"disaster"}}})
+	if code != 201 {
+		t.Fatalf("visit: %d %v", code, body)
+	}
+	found := false
+	for _, set := range body["assessment"].(map[string]any)["sets"].([]any) {
+		set := set.(map[string]any)
+		if set["code"] == "exit-2016" {
+			for _, f := range set["failed"].([]any) {
+				found = found || f == "housing"
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("re-assessment does not show the housing failure: %v", body["assessment"])
+	}
+	code, body = call(t, "POST", base+"/api/v1/visits", admin, map[string]any{"household_id": h.ID, "date": "2026-11-28", "kind": "fax"})
+	if code != 422 || body["error"].(map[string]any)["fields"].([]any)[0].(map[string]any)["field"] != "kind" {
+		t.Fatalf("bad visit: %d %v", code, body)
+	}
+	code, list := call(t, "GET", base+"/api/v1/households/"+strconv.FormatInt(h.ID, 10)+"/visits", admin, nil)
+	if code != 200 || int(list["total"].(float64)) != 1 {
+		t.Fatalf("visits: %d %v", code, list)
+	}
+	code, cov := call(t, "GET", base+"/api/v1/coverage?area="+h.VillageCode[:9], admin, nil)
+	if code != 200 || cov["period"] != "2026-11" || cov["total"].(map[string]any)["households"].(float64) == 0 {
+		t.Fatalf("coverage: %d %v", code, cov)
+	}
+}

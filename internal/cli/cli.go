@@ -51,6 +51,8 @@ Usage:
   tuopin params list | set --kind K --jurisdiction CODE --year Y --value V [--certainty C] [--source S]
   tuopin population import FILE.csv      (village_code,year,rural_population[,source])
   tuopin audit verify
+  tuopin visit add --household ID|NUMBER [--date D] [--kind in_person|phone] [--facts JSON] [--notes T] [--no-problem] [--user NAME]
+  tuopin visit coverage [--area CODE] [--period YYYY-MM] [--json]
 
 Every command takes --db PATH|postgres://… (default $TUOPIN_DB or ./tuopin.db)
 and --lang zh-CN|en for its messages.
@@ -106,6 +108,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = e.population(ctx, args[1:])
 	case "audit":
 		err = e.auditCmd(ctx, args[1:])
+	case "visit":
+		err = e.visitCmd(ctx, args[1:])
 	default:
 		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -178,6 +178,20 @@ func TestAssessmentCommands(t *testing.T) {
 	if code, out, _ := run(t, "population", "import", pop, "--db", db); code != 0 || !strings.Contains(out, "1 村") {
 		t.Fatalf("population: %s", out)
 	}
+	// A visit from the command line updates the facts and re-assesses.
+	code, out, errs = run(t, "visit", "add", "--db", db, "--household", "1", "--kind", "phone", "--facts", `{"housing_grade":"D","relocation":"none"}`)
+	if code != 0 || !strings.Contains(out, "visit recorded") {
+		t.Fatalf("visit add: %d %s %s", code, out, errs)
+	}
+	if code, out, _ := run(t, "explain", "1", "--db", db); code != 0 || !strings.Contains(out, "housing_grade=\"D\"") {
+		t.Fatalf("explain after visit: %s", out)
+	}
+	if code, _, errs := run(t, "visit", "add", "--db", db, "--household", "1", "--facts", `{"housing":"D"}`); code != 1 || !strings.Contains(errs, "facts") {
+		t.Fatalf("bad facts: %d %s", code, errs)
+	}
+	if code, out, _ := run(t, "visit", "coverage", "--db", db, "--area", "530627"); code != 0 || !strings.Contains(out, "visit coverage") {
+		t.Fatalf("coverage: %s", out)
+	}
 	// Every write above is in the audit log; altering one is caught.
 	if code, out, errs := run(t, "audit", "verify", "--db", db); code != 0 || !strings.Contains(out, "intact") {
 		t.Fatalf("audit verify: %d %s %s", code, out, errs)

@@ -520,3 +520,84 @@ func (e *env) auditCmd(ctx context.Context, args []string) error {
 	fmt.Fprintf(e.out, "审计日志完整 audit log intact: %d 条 entries checked in %.1f s\n", n, time.Since(start).Seconds())
 	return nil
 }
+
+// visitCmd records a visit for scripts, or prints a month's coverage.
+func (e *env) visitCmd(ctx context.Context, args []string) error {
+	if len(args) == 0 || (args[0] != "add" && args[0] != "coverage") {
+		return usageError{"visit add | visit coverage"}
+	}
+	fs, db := e.flags("visit " + args[0])
+	var v registry.Visit
+	ref := fs.String("household", "", "household ID or number")
+	fs.StringVar(&v.Date, "date", "", "visit date YYYY-MM-DD (default: today)")
+	fs.StringVar(&v.Kind, "kind", "in_person", "in_person or phone")
+	facts := fs.String("facts", "", `observed facts as JSON, e.g. {"housing_grade":"B","income":{"year":2026,"wages":3000000}}`)
+	fs.StringVar(&v.Notes, "notes", "", "notes")
+	noProblem := fs.Bool("no-problem", false, "the visitor found nothing wrong")
+	user := fs.String("user", "", "the account recording the visit (default: the operator, county-wide)")
+	area := fs.String("area", "", "coverage: division code")
+	period := fs.String("period", "", "coverage: month YYYY-MM (default: this month)")
+	asJSON := fs.Bool("json", false, "coverage: print the API's JSON")
+	_, s, err := e.openWith(ctx, fs, db, args[1:])
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if args[0] == "coverage" {
+		if *period == "" {
+			*period = policy.PeriodOf(s.Now()).String()
+		}
+		cov, err := s.VisitCoverage(ctx, auth.System("cli"), *area, *period)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(e.out, cov)
+		}
+		fmt.Fprintf(e.out, "%s %s 走访覆盖 visit coverage: %d / %d 户 households by their paired cadre (%.1f%%), %d only by others, %d without a paired cadre\n",
+			cov.Period, cov.Area, cov.Total.ByPairedCadre, cov.Total.Households, cov.Total.Rate*100, cov.Total.OnlyByOthers, cov.Total.NoPairedCadre)
+		for _, a := range cov.Areas {
+			fmt.Fprintf(e.out, "  %s %s  %d / %d  %.1f%%\n", a.Area, a.Name, a.ByPairedCadre, a.Households, a.Rate*100)
+		}
+		if len(cov.Missed) > 0 {
+			fmt.Fprintf(e.out, "未走访 missed (first %d):\n", len(cov.Missed))
+			for _, m := range cov.Missed {
+				fmt.Fprintf(e.out, "  %d  %s  %s  %s  %s\n", m.HouseholdID, m.Number, m.HeadName, m.Village, m.CadreName)
+			}
+		}
+		return nil
+	}
+	who := auth.System("cli")
+	if *user != "" {
+		u, err := s.UserByName(ctx, *user)
+		if err != nil {
+			return err
+		}
+		who = u.Principal()
+	}
+	if *ref == "" {
+		return usageError{"visit add: give --household"}
+	}
+	if v.HouseholdID, err = householdRef(ctx, s, *ref); err != nil {
+		return err
+	}
+	if v.Date == "" {
+		v.Date = s.Now().Format("2006-01-02")
+	}
+	if *facts != "" {
+		dec := json.NewDecoder(strings.NewReader(*facts))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&v.Facts); err != nil {
+			return fault.Fields([]fault.FieldError{{Field: "facts", Value: err.Error(), Reason: i18n.M("reason.bad_json")}})
+		}
+	}
+	v.NoProblem = *noProblem
+	if err := s.RecordVisit(ctx, who, &v); err != nil {
+		return err
+	}
+	if err := assess.New(s).Household(ctx, v.HouseholdID); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "已记录走访 visit recorded: %d (household %d, %s)\n", v.ID, v.HouseholdID, v.Date)
+	return nil
+}

@@ -1,0 +1,68 @@
+package api
+
+import (
+	"net/http"
+
+	"tuopin/internal/assess"
+	"tuopin/internal/auth"
+	"tuopin/internal/policy"
+	"tuopin/internal/registry"
+)
+
+// registerVisits adds the routes of the monthly visit (一月一走访).
+func (h *Handler) registerVisits(mux *http.ServeMux) {
+	mux.Handle("POST /api/v1/visits", h.auth(h.recordVisit))
+	mux.Handle("GET /api/v1/households/{id}/visits", h.auth(h.listVisits))
+	mux.Handle("GET /api/v1/coverage", h.auth(h.coverage))
+}
+
+// recordVisit stores a visit, re-assesses the household at once and
+// answers with both, so the visitor sees the new findings.
+func (h *Handler) recordVisit(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var v registry.Visit
+	if err := decode(r, &v); err != nil {
+		return err
+	}
+	v.ID = 0
+	if err := h.Store.RecordVisit(r.Context(), p, &v); err != nil {
+		return err
+	}
+	h.reassess(r.Context(), v.HouseholdID)
+	out := struct {
+		Visit      registry.Visit      `json:"visit"`
+		Assessment *assess.Explanation `json:"assessment"`
+	}{Visit: v}
+	if h.Assess != nil {
+		if ex, err := h.Assess.Explain(r.Context(), p, v.HouseholdID, policy.PeriodOf(h.Store.Now()).String()); err == nil {
+			out.Assessment = ex
+		}
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (h *Handler) listVisits(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	vs, err := h.Store.Visits(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	return list(w, vs, len(vs))
+}
+
+func (h *Handler) coverage(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	q := r.URL.Query()
+	period := q.Get("period")
+	if period == "" {
+		period = policy.PeriodOf(h.Store.Now()).String()
+	}
+	cov, err := h.Store.VisitCoverage(r.Context(), p, q.Get("area"), period)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, cov)
+	return nil
+}
