@@ -396,6 +396,14 @@ func (a *Assessor) Household(ctx context.Context, id int64) error {
 			w.Rollback()
 			return err
 		}
+		// The exit set's failures open shortfall items and its passes
+		// resolve them, in the same transaction as the finding.
+		if c := sets[i%len(sets)]; c.Set.Kind == policy.KindExit {
+			if err := w.SyncShortfalls(c.Set, ev.findings[i]); err != nil {
+				w.Rollback()
+				return err
+			}
+		}
 	}
 	if err := w.Close(); err != nil {
 		return err
@@ -423,4 +431,14 @@ func (a *Assessor) Household(ctx context.Context, id int64) error {
 		c.update(f, 0)
 	}
 	return nil
+}
+
+// SyncShortfalls opens and resolves shortfall items for a period's exit
+// findings in the principal's scope, after a full run.
+func (a *Assessor) SyncShortfalls(ctx context.Context, p auth.Principal, period policy.Period) (int, error) {
+	c, err := a.setOfPeriod(ctx, p.Area, period.String(), policy.KindExit, "")
+	if err != nil {
+		return 0, err
+	}
+	return a.S.SyncPeriodShortfalls(ctx, c.Set, period.String(), p.Area)
 }

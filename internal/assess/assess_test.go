@@ -470,3 +470,56 @@ func TestExitReportAndMPI(t *testing.T) {
 		}
 	})
 }
+
+// TestVisitOpensAndResolvesShortfall: a visit that finds the house
+// dangerous opens a housing shortfall at once; a visit that finds it
+// repaired resolves it.
+func TestVisitOpensAndResolvesShortfall(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, s *store.Store) {
+		a, _ := county(t, s, 50)
+		if _, err := a.SyncShortfalls(ctx, admin, period); err != nil {
+			t.Fatal(err)
+		}
+		hs, _, _ := s.ListHouseholds(ctx, admin, store.HouseholdFilter{PageSize: 50, Status: "exited"})
+		var h registry.Household
+		for _, x := range hs {
+			if x.HousingGrade == "A" || x.HousingGrade == "B" {
+				h = x
+				break
+			}
+		}
+		grade := func(g string) {
+			t.Helper()
+			v := registry.Visit{HouseholdID: h.ID, Date: "2026-11-28", Kind: "in_person", Facts: registry.VisitFacts{HousingGrade: &g}}
+			if err := s.RecordVisit(ctx, admin, &v); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Household(ctx, h.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		housing := func() *registry.Shortfall {
+			items, err := s.Shortfalls(ctx, admin, h.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range items {
+				if items[i].RuleCode == "housing" {
+					return &items[i]
+				}
+			}
+			return nil
+		}
+		if housing() != nil {
+			t.Fatal("a safe house has a housing shortfall")
+		}
+		grade("D")
+		if x := housing(); x == nil || x.Status != "open" || x.OpenedPeriod != "2026-11" {
+			t.Fatalf("after the visit: %+v", x)
+		}
+		grade("B")
+		if x := housing(); x == nil || x.Status != "resolved" || x.Resolution != "auto" {
+			t.Fatalf("after the repair: %+v", x)
+		}
+	})
+}

@@ -338,12 +338,13 @@ func (e *env) demo(ctx context.Context, args []string) error {
 // exit report and MPI are there from the first page.
 func (e *env) assessDemo(ctx context.Context, s *store.Store) error {
 	start := time.Now()
-	run, err := assess.New(s).Period(ctx, auth.System("demo"), policy.PeriodOf(s.Now()), assess.Options{})
+	a, who, p := assess.New(s), auth.System("demo"), policy.PeriodOf(s.Now())
+	run, err := a.Period(ctx, who, p, assess.Options{})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.out, "研判 assessed %s: %d 户 households in %.1f s\n", run.Period, run.Households, time.Since(start).Seconds())
-	return nil
+	return e.syncShortfalls(ctx, a, who, p)
 }
 
 func (e *env) importCmd(ctx context.Context, args []string) error {

@@ -85,6 +85,17 @@ func (e *env) assessCmd(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(e.out, "研判 assessed %s: %d 户 households, %d 户未达退出标准 not meeting the exit standard, %d 户有无法判定的规则 with rules that could not be judged, %.1f s (run %d)\n",
 		run.Period, run.Households, run.Failed, run.Errors, time.Since(start).Seconds(), run.ID)
+	return e.syncShortfalls(ctx, a, who, p)
+}
+
+// syncShortfalls opens and resolves shortfall items after a full run.
+func (e *env) syncShortfalls(ctx context.Context, a *assess.Assessor, who auth.Principal, p policy.Period) error {
+	start := time.Now()
+	n, err := a.SyncShortfalls(ctx, who, p)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "短板 shortfalls synced for %d 户 households in %.1f s\n", n, time.Since(start).Seconds())
 	return nil
 }
 
