@@ -84,6 +84,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("PUT /api/v1/cadres/{id}", h.auth(h.saveCadre))
 	h.registerPolicy(mux)
 	h.registerVisits(mux)
+	h.registerShortfalls(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fault.New(fault.NotFound, "error.not_found"))
 	})

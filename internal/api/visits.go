@@ -7,6 +7,7 @@ import (
 	"tuopin/internal/auth"
 	"tuopin/internal/policy"
 	"tuopin/internal/registry"
+	"tuopin/internal/store"
 )
 
 // registerVisits adds the routes of the monthly visit (一月一走访).
@@ -64,5 +65,42 @@ func (h *Handler) coverage(w http.ResponseWriter, r *http.Request, p auth.Princi
 		return err
 	}
 	writeJSON(w, http.StatusOK, cov)
+	return nil
+}
+
+// registerShortfalls adds the routes of shortfall work (一月一解决).
+func (h *Handler) registerShortfalls(mux *http.ServeMux) {
+	mux.Handle("GET /api/v1/households/{id}/shortfalls", h.auth(h.listShortfalls))
+	mux.Handle("POST /api/v1/shortfalls/{id}/actions", h.auth(h.actOnShortfall))
+}
+
+func (h *Handler) listShortfalls(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	items, err := h.Store.Shortfalls(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	return list(w, items, len(items))
+}
+
+// actOnShortfall takes {"action": "plan"|"resolve"|"verify"|"reopen",
+// "version": N, …} and answers the item as it now is.
+func (h *Handler) actOnShortfall(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var a store.ShortfallAction
+	if err := decode(r, &a); err != nil {
+		return err
+	}
+	x, err := h.Store.ActOnShortfall(r.Context(), p, id, a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, x)
 	return nil
 }

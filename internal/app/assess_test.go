@@ -166,6 +166,32 @@ func TestVisitAPI(t *testing.T) {
 	if code != 422 || body["error"].(map[string]any)["fields"].([]any)[0].(map[string]any)["field"] != "kind" {
 		t.Fatalf("bad visit: %d %v", code, body)
 	}
+	// The visit opened a housing shortfall; two people plan, resolve and
+	// verify it; the resolver may not verify.
+	code, items := call(t, "GET", base+"/api/v1/households/"+strconv.FormatInt(h.ID, 10)+"/shortfalls", admin, nil)
+	var item map[string]any
+	for _, it := range items["items"].([]any) {
+		if it := it.(map[string]any); it["rule_code"] == "housing" {
+			item = it
+		}
+	}
+	if code != 200 || item == nil || item["status"] != "open" {
+		t.Fatalf("shortfalls: %d %v", code, items)
+	}
+	act := base + "/api/v1/shortfalls/" + strconv.FormatFloat(item["id"].(float64), 'f', 0, 64) + "/actions"
+	cadre := token(t, s, "cadre", auth.VillageCadre, h.VillageCode)
+	verifier := token(t, s, "verifier", auth.Verifier, h.VillageCode[:9])
+	_, item = call(t, "POST", act, cadre, map[string]any{"action": "plan", "version": item["version"], "category": "housing", "unit": "镇住建所", "cost": 1500000})
+	_, item = call(t, "POST", act, cadre, map[string]any{"action": "resolve", "version": item["version"], "evidence": "验收照片"})
+	if item["status"] != "resolved" {
+		t.Fatalf("resolve: %v", item)
+	}
+	if code, _ := call(t, "POST", act, cadre, map[string]any{"action": "verify", "version": item["version"]}); code != 403 {
+		t.Fatalf("resolver verified: %d", code)
+	}
+	if code, item = call(t, "POST", act, verifier, map[string]any{"action": "verify", "version": item["version"]}); code != 200 || item["status"] != "verified" {
+		t.Fatalf("verify: %d %v", code, item)
+	}
 	code, list := call(t, "GET", base+"/api/v1/households/"+strconv.FormatInt(h.ID, 10)+"/visits", admin, nil)
 	if code != 200 || int(list["total"].(float64)) != 1 {
 		t.Fatalf("visits: %d %v", code, list)
