@@ -32,8 +32,15 @@ var ParamKinds = []struct{ Kind, Unit string }{
 	{ParamVillageRate, "bp"}, {ParamCountyRate, "bp"}, {ParamWrongfulExit, "bp"}, {ParamMissed, "bp"}, {ParamApproval, "bp"},
 }
 
+// ParamDeadlinePrefix starts the kinds that give the days a measure of a
+// category (帮扶措施类别) has before it is overdue: deadline_housing …
+const ParamDeadlinePrefix = "deadline_"
+
 // UnitOf returns the unit of a parameter kind, "" when the kind is unknown.
 func UnitOf(kind string) string {
+	if strings.HasPrefix(kind, ParamDeadlinePrefix) && len(kind) > len(ParamDeadlinePrefix) {
+		return "days"
+	}
 	for _, k := range ParamKinds {
 		if k.Kind == kind {
 			return k.Unit

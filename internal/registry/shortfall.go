@@ -37,7 +37,8 @@ const (
 )
 
 // MeasureCategories are the kinds of assistance measure (帮扶措施), with
-// the days a measure of that kind gets by default before it is overdue.
+// the days a measure of that kind gets before it is overdue when the
+// parameter table (kind deadline_<category>) has no row for the area.
 var MeasureCategories = map[string]int{
 	"industry": 90, "employment": 60, "relocation": 180, "education": 30, "health": 30, "housing": 120,
 	"safety_net": 30, "ecological": 60, "microcredit": 60, "solar": 120, "ecommerce": 60, "other": 60,

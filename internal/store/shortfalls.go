@@ -196,6 +196,12 @@ func (s *Store) ActOnShortfall(ctx context.Context, p auth.Principal, id int64, 
 				return bad("unit", "", "reason.required")
 			}
 			if a.Deadline == "" {
+				// The county's own deadline for the category, else the default.
+				if params, err := s.Params(ctx); err == nil {
+					if v, ok := params.Lookup(policy.ParamDeadlinePrefix+a.Category, x.VillageCode, now.Year()); ok {
+						days = int(v.Value)
+					}
+				}
 				a.Deadline = now.AddDate(0, 0, days).Format("2006-01-02")
 			} else if _, err := time.Parse("2006-01-02", a.Deadline); err != nil {
 				return bad("deadline", a.Deadline, "reason.date")

@@ -78,6 +78,15 @@ func TestShortfallLifecycle(t *testing.T) {
 		if _, err := s.ActOnShortfall(ctx, li, housing.ID, store.ShortfallAction{Action: "plan", Version: housing.Version, Category: "housing", Unit: "x"}); fault.KindOf(err) != fault.Conflict {
 			t.Fatalf("stale version: %v", err)
 		}
+		// A county sets its own deadline for a category.
+		if err := s.SaveParam(ctx, "admin", policy.Param{Jurisdiction: "530627", Kind: "deadline_education", Year: 2026, Value: 10, Certainty: "C"}); err != nil {
+			t.Fatal(err)
+		}
+		wx, err := s.ActOnShortfall(ctx, li, water.ID, store.ShortfallAction{Action: "plan", Version: water.Version, Category: "education", Unit: "镇中心学校"})
+		if err != nil || wx.Deadline != "2026-12-09" {
+			t.Fatalf("county deadline: %+v %v", wx, err)
+		}
+		water = wx
 		if _, err := s.ActOnShortfall(ctx, li, housing.ID, store.ShortfallAction{Action: "verify", Version: x.Version}); fault.KindOf(err) != fault.Invalid {
 			t.Fatalf("verify before resolve: %v", err)
 		}
@@ -122,7 +131,7 @@ func TestShortfallLifecycle(t *testing.T) {
 		}
 		items, _ = s.Shortfalls(ctx, admin, h.ID)
 		for _, it := range items {
-			if it.ID == water.ID && (it.Status != "open" || it.Reopened != 1) {
+			if it.ID == water.ID && (it.Status != "in_progress" || it.Reopened != 1) { // its measure stays planned
 				t.Fatalf("water item not reopened: %+v", it)
 			}
 		}
