@@ -72,6 +72,22 @@ func (h *Handler) coverage(w http.ResponseWriter, r *http.Request, p auth.Princi
 func (h *Handler) registerShortfalls(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/households/{id}/shortfalls", h.auth(h.listShortfalls))
 	mux.Handle("POST /api/v1/shortfalls/{id}/actions", h.auth(h.actOnShortfall))
+	mux.Handle("GET /api/v1/board", h.auth(h.board))
+}
+
+// board answers the 清零 board for ?area=CODE&period=YYYY-MM.
+func (h *Handler) board(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	q := r.URL.Query()
+	period := q.Get("period")
+	if period == "" {
+		period = policy.PeriodOf(h.Store.Now()).String()
+	}
+	b, err := h.Store.Board(r.Context(), p, q.Get("area"), period)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, b)
+	return nil
 }
 
 func (h *Handler) listShortfalls(w http.ResponseWriter, r *http.Request, p auth.Principal) error {

@@ -192,6 +192,10 @@ func TestVisitAPI(t *testing.T) {
 	if code, item = call(t, "POST", act, verifier, map[string]any{"action": "verify", "version": item["version"]}); code != 200 || item["status"] != "verified" {
 		t.Fatalf("verify: %d %v", code, item)
 	}
+	code, board := call(t, "GET", base+"/api/v1/board?area="+h.VillageCode, admin, nil)
+	if code != 200 || board["period"] != "2026-11" || len(board["totals"].([]any)) == 0 {
+		t.Fatalf("board: %d %v", code, board)
+	}
 	code, list := call(t, "GET", base+"/api/v1/households/"+strconv.FormatInt(h.ID, 10)+"/visits", admin, nil)
 	if code != 200 || int(list["total"].(float64)) != 1 {
 		t.Fatalf("visits: %d %v", code, list)

@@ -192,6 +192,12 @@ func TestAssessmentCommands(t *testing.T) {
 	if code, out, _ := run(t, "visit", "coverage", "--db", db, "--area", "530627"); code != 0 || !strings.Contains(out, "visit coverage") {
 		t.Fatalf("coverage: %s", out)
 	}
+	if code, out, _ := run(t, "board", "--db", db, "--area", "530627"); code != 0 || !strings.Contains(out, "housing") {
+		t.Fatalf("board: %s", out)
+	}
+	if code, out, errs := run(t, "board", "check", "--db", db); code != 0 || !strings.Contains(out, "agree") {
+		t.Fatalf("board check: %d %s %s", code, out, errs)
+	}
 	// Every write above is in the audit log; altering one is caught.
 	if code, out, errs := run(t, "audit", "verify", "--db", db); code != 0 || !strings.Contains(out, "intact") {
 		t.Fatalf("audit verify: %d %s %s", code, out, errs)

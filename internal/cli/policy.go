@@ -612,3 +612,49 @@ func (e *env) visitCmd(ctx context.Context, args []string) error {
 	fmt.Fprintf(e.out, "已记录走访 visit recorded: %d (household %d, %s)\n", v.ID, v.HouseholdID, v.Date)
 	return nil
 }
+
+// boardCmd prints the 清零 board, or recounts it from the items.
+func (e *env) boardCmd(ctx context.Context, args []string) error {
+	check := len(args) > 0 && args[0] == "check"
+	if check {
+		args = args[1:]
+	}
+	fs, db := e.flags("board")
+	area := fs.String("area", "", "division code")
+	period := fs.String("period", "", "month YYYY-MM (default: this month)")
+	asJSON := fs.Bool("json", false, "print the API's JSON")
+	_, s, err := e.openWith(ctx, fs, db, args)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if check {
+		diffs, err := s.CheckBoard(ctx)
+		if err != nil {
+			return err
+		}
+		for _, d := range diffs {
+			fmt.Fprintf(e.out, "  %s %s %s: kept %d, counted %d\n", d.Village, d.Indicator, d.Status, d.Kept, d.Counted)
+		}
+		if len(diffs) > 0 {
+			return fault.New(fault.Internal, "error.board_differs", "n", strconv.Itoa(len(diffs)))
+		}
+		fmt.Fprintln(e.out, "清零看板与明细一致 board counts agree with the items")
+		return nil
+	}
+	if *period == "" {
+		*period = policy.PeriodOf(s.Now()).String()
+	}
+	b, err := s.Board(ctx, auth.System("cli"), *area, *period)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(e.out, b)
+	}
+	fmt.Fprintf(e.out, "%s %s 清零看板 board: %d 未销号 unresolved, %d 逾期 overdue\n", b.Period, b.Area, b.Unresolve, b.Overdue)
+	for _, c := range b.Totals {
+		fmt.Fprintf(e.out, "  %-10s open %d  in progress %d  resolved %d  verified %d  overdue %d\n", c.Indicator, c.Open, c.InProgress, c.Resolved, c.Verified, c.Overdue)
+	}
+	return nil
+}

@@ -145,3 +145,76 @@ func TestShortfallLifecycle(t *testing.T) {
 		}
 	})
 }
+
+func TestBoardKeptCurrent(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, s *store.Store) {
+		rs := exitSet(t, s)
+		var items []registry.Shortfall
+		for i, v := range []string{villageA, villageA, villageB} {
+			h := fixture("B"+string(rune('0'+i)), v, 20+i)
+			if err := s.CreateHousehold(ctx, admin, &h); err != nil {
+				t.Fatal(err)
+			}
+			f := store.Finding{HouseholdID: h.ID, County: h.County, Village: h.VillageCode, Status: "poor", Period: "2026-11",
+				Fail: bit(rs, "housing") | bit(rs, "education")}
+			if err := s.SyncShortfalls(ctx, rs, f); err != nil {
+				t.Fatal(err)
+			}
+			xs, _ := s.Shortfalls(ctx, admin, h.ID)
+			items = append(items, xs...)
+		}
+		// One item planned with a deadline already past, one resolved.
+		var housingA registry.Shortfall
+		for _, x := range items {
+			if x.RuleCode == "housing" && x.VillageCode == villageA {
+				housingA = x
+				break
+			}
+		}
+		x, err := s.ActOnShortfall(ctx, admin, housingA.ID, store.ShortfallAction{Action: "plan", Version: housingA.Version, Category: "housing", Unit: "镇住建所", Deadline: "2026-11-01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ActOnShortfall(ctx, admin, items[1].ID, store.ShortfallAction{Action: "resolve", Version: items[1].Version, Evidence: "入学证明"}); err != nil {
+			t.Fatal(err)
+		}
+		_ = x
+		b, err := s.Board(ctx, admin, "530627", "2026-11")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tot := map[string]store.BoardCell{}
+		for _, c := range b.Totals {
+			tot[c.Indicator] = c
+		}
+		if h := tot["housing"]; h.Open != 2 || h.InProgress != 1 || h.Overdue != 1 {
+			t.Fatalf("housing totals: %+v", h)
+		}
+		if e := tot["education"]; e.Open+e.Resolved != 3 || e.Resolved != 1 {
+			t.Fatalf("education totals: %+v", e)
+		}
+		if b.Unresolve != 5 || b.Overdue != 1 || len(b.Trend) != 12 || b.Trend[11].Opened != 6 || b.Trend[11].Resolved != 1 {
+			t.Fatalf("board: unresolved %d overdue %d trend %+v", b.Unresolve, b.Overdue, b.Trend[11])
+		}
+		if len(b.Areas) != 4 { // two townships × two indicators
+			t.Fatalf("areas: %+v", b.Areas)
+		}
+		// A township officer sees only the township.
+		town := auth.Principal{Username: "t", Role: auth.TownshipOfficer, Area: villageB[:9]}
+		tb, _ := s.Board(ctx, town, "", "2026-11")
+		if tb.Area != villageB[:9] || tb.Unresolve != 2 {
+			t.Fatalf("township board: %+v", tb)
+		}
+		// The kept counts agree with a recount; a tampered count is found.
+		if diffs, err := s.CheckBoard(ctx); err != nil || len(diffs) != 0 {
+			t.Fatalf("check: %+v %v", diffs, err)
+		}
+		if _, err := s.TestExec(`UPDATE board_counts SET n = n + 1 WHERE village_code = $1 AND indicator = 'housing' AND status = 'open'`, villageB); err != nil {
+			t.Fatal(err)
+		}
+		diffs, _ := s.CheckBoard(ctx)
+		if len(diffs) != 1 || diffs[0].Village != villageB || diffs[0].Kept != diffs[0].Counted+1 {
+			t.Fatalf("tampered count: %+v", diffs)
+		}
+	})
+}
