@@ -114,33 +114,18 @@ func (c Checker) Visit(v *Visit) []fault.FieldError {
 // members; the caller checks and stores the result. It reports the
 // members changed and a field error for a member not in the household.
 func (f VisitFacts) Apply(h *Household) (changed []int, errs []fault.FieldError) {
-	setB := func(dst *bool, v *bool) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setS := func(dst *string, v *string) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setI := func(dst *int, v *int) {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	setB(&h.FoodSecure, f.FoodSecure)
-	setB(&h.ClothingSecure, f.ClothingSecure)
-	setS(&h.HousingGrade, f.HousingGrade)
-	setS(&h.Relocation, f.Relocation)
-	setS(&h.WaterSource, f.WaterSource)
-	setI(&h.WaterLitres, f.WaterLitres)
-	setS(&h.WaterQuality, f.WaterQuality)
-	setI(&h.WaterMinutes, f.WaterMinutes)
-	setI(&h.WaterOutageDays, f.WaterOutageDays)
-	setB(&h.Electricity, f.Electricity)
-	setS(&h.CookingFuel, f.CookingFuel)
-	setB(&h.ImprovedSanitation, f.ImprovedSanitation)
+	setIf(&h.FoodSecure, f.FoodSecure)
+	setIf(&h.ClothingSecure, f.ClothingSecure)
+	setIf(&h.HousingGrade, f.HousingGrade)
+	setIf(&h.Relocation, f.Relocation)
+	setIf(&h.WaterSource, f.WaterSource)
+	setIf(&h.WaterLitres, f.WaterLitres)
+	setIf(&h.WaterQuality, f.WaterQuality)
+	setIf(&h.WaterMinutes, f.WaterMinutes)
+	setIf(&h.WaterOutageDays, f.WaterOutageDays)
+	setIf(&h.Electricity, f.Electricity)
+	setIf(&h.CookingFuel, f.CookingFuel)
+	setIf(&h.ImprovedSanitation, f.ImprovedSanitation)
 	for _, mf := range f.Members {
 		i := -1
 		for j := range h.Members {
@@ -153,13 +138,20 @@ func (f VisitFacts) Apply(h *Household) (changed []int, errs []fault.FieldError)
 			continue
 		}
 		m := &h.Members[i]
-		setS(&m.StudentStatus, mf.StudentStatus)
-		setS(&m.Health, mf.Health)
-		setS(&m.Labour, mf.Labour)
-		setB(&m.MedicalInsurance, mf.MedicalInsurance)
-		setB(&m.CriticalInsurance, mf.CriticalInsurance)
-		setB(&m.Deceased, mf.Deceased)
+		setIf(&m.StudentStatus, mf.StudentStatus)
+		setIf(&m.Health, mf.Health)
+		setIf(&m.Labour, mf.Labour)
+		setIf(&m.MedicalInsurance, mf.MedicalInsurance)
+		setIf(&m.CriticalInsurance, mf.CriticalInsurance)
+		setIf(&m.Deceased, mf.Deceased)
 		changed = append(changed, i)
 	}
 	return changed, errs
+}
+
+// setIf copies an observed value over the record's, when there is one.
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
 }
