@@ -85,6 +85,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerPolicy(mux)
 	h.registerVisits(mux)
 	h.registerShortfalls(mux)
+	h.registerSampling(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fault.New(fault.NotFound, "error.not_found"))
 	})

@@ -120,3 +120,61 @@ func (h *Handler) actOnShortfall(w http.ResponseWriter, r *http.Request, p auth.
 	writeJSON(w, http.StatusOK, x)
 	return nil
 }
+
+// registerSampling adds the routes of re-verification (抽查).
+func (h *Handler) registerSampling(mux *http.ServeMux) {
+	mux.Handle("POST /api/v1/samples", h.auth(h.drawSample))
+	mux.Handle("GET /api/v1/samples", h.auth(h.listSamples))
+	mux.Handle("POST /api/v1/samples/{id}/check", h.auth(h.checkSample))
+}
+
+func (h *Handler) drawSample(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var body struct {
+		Period     string `json:"period"`
+		Area       string `json:"area"`
+		PerVillage int    `json:"per_village"`
+		Seed       int64  `json:"seed"`
+	}
+	if err := decode(r, &body); err != nil {
+		return err
+	}
+	xs, err := h.Store.DrawSample(r.Context(), p, body.Period, body.Area, body.PerVillage, body.Seed)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"items": xs, "total": len(xs)})
+	return nil
+}
+
+func (h *Handler) listSamples(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	q := r.URL.Query()
+	period := q.Get("period")
+	if period == "" {
+		period = policy.PeriodOf(h.Store.Now()).String()
+	}
+	xs, err := h.Store.Samples(r.Context(), p, period, q.Get("area"))
+	if err != nil {
+		return err
+	}
+	return list(w, xs, len(xs))
+}
+
+func (h *Handler) checkSample(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Facts registry.VisitFacts `json:"facts"`
+		Note  string              `json:"note"`
+	}
+	if err := decode(r, &body); err != nil {
+		return err
+	}
+	out, err := h.Assess.Check(r.Context(), p, id, body.Facts, body.Note)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}

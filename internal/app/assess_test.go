@@ -196,6 +196,20 @@ func TestVisitAPI(t *testing.T) {
 	if code != 200 || board["period"] != "2026-11" || len(board["totals"].([]any)) == 0 {
 		t.Fatalf("board: %d %v", code, board)
 	}
+	// A verifier draws a sample of the village and checks a household.
+	code, drawn := call(t, "POST", base+"/api/v1/samples", verifier, map[string]any{"period": "2026-11", "area": h.VillageCode, "per_village": 2, "seed": 3})
+	if code != 201 || drawn["total"].(float64) != 2 {
+		t.Fatalf("draw: %d %v", code, drawn)
+	}
+	first := drawn["items"].([]any)[0].(map[string]any)
+	code, checked := call(t, "POST", base+"/api/v1/samples/"+strconv.FormatFloat(first["id"].(float64), 'f', 0, 64)+"/check", verifier,
+		map[string]any{"facts": map[string]any{"water_litres": 10}, "note": "缺水"})
+	if code != 200 || len(checked["failed"].([]any)) == 0 {
+		t.Fatalf("check: %d %v", code, checked)
+	}
+	if code, _ := call(t, "POST", base+"/api/v1/samples", cadre, map[string]any{"period": "2026-11", "area": h.VillageCode, "per_village": 2}); code != 403 {
+		t.Fatalf("cadre drew a sample: %d", code)
+	}
 	code, list := call(t, "GET", base+"/api/v1/households/"+strconv.FormatInt(h.ID, 10)+"/visits", admin, nil)
 	if code != 200 || int(list["total"].(float64)) != 1 {
 		t.Fatalf("visits: %d %v", code, list)

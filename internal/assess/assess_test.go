@@ -523,3 +523,89 @@ func TestVisitOpensAndResolvesShortfall(t *testing.T) {
 		}
 	})
 }
+
+func TestReverification(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, s *store.Store) {
+		a, _ := county(t, s, 60)
+		hs, _, _ := s.ListHouseholds(ctx, admin, store.HouseholdFilter{PageSize: 100, Status: "exited"})
+		var h registry.Household
+		for _, x := range hs {
+			if x.HousingGrade == "A" || x.HousingGrade == "B" {
+				h = x
+				break
+			}
+		}
+		wang := registry.Cadre{Name: "王伟", Unit: "镇雄县农业农村局", UnitLevel: "county", Area: h.VillageCode, Username: "wang"}
+		if err := s.SaveCadre(ctx, admin, &wang); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Pair(ctx, admin, &registry.Pairing{HouseholdID: h.ID, CadreID: wang.ID, Start: "2026-11-01"}); err != nil {
+			t.Fatal(err)
+		}
+		cadre := auth.Principal{Username: "wang", Role: auth.PairedCadre, Area: h.VillageCode}
+		if err := s.RecordVisit(ctx, cadre, &registry.Visit{HouseholdID: h.ID, Date: "2026-11-05", Kind: "in_person", NoProblem: true,
+			Facts: registry.VisitFacts{HousingGrade: &h.HousingGrade}}); err != nil {
+			t.Fatal(err)
+		}
+		zhou := auth.Principal{Username: "zhou", Role: auth.Verifier, Area: "530627"}
+		sample, err := s.DrawSample(ctx, zhou, "2026-11", h.VillageCode, 1000, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var id int64
+		for _, x := range sample {
+			if x.HouseholdID == h.ID {
+				id = x.ID
+			}
+		}
+		if id == 0 {
+			t.Fatalf("household not drawn: %+v", sample)
+		}
+		// Drawing again finds nobody new in the village: no household is
+		// checked twice in a month.
+		if again, _ := s.DrawSample(ctx, zhou, "2026-11", h.VillageCode, 1000, 7); len(again) != 0 {
+			t.Fatalf("drawn twice: %d", len(again))
+		}
+		// The paired cadre may not check their own household.
+		if _, err := a.Check(ctx, auth.Principal{Username: "wang", Role: auth.Verifier, Area: h.VillageCode}, id, registry.VisitFacts{}, ""); fault.KindOf(err) != fault.Forbidden {
+			t.Fatalf("own household: %v", err)
+		}
+		d := "D"
+		out, err := a.Check(ctx, zhou, id, registry.VisitFacts{HousingGrade: &d}, "墙体开裂")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Diffs) != 1 || out.Diffs[0].Field != "housing_grade" || out.Diffs[0].CadreValue != h.HousingGrade || out.Diffs[0].VerifierValue != "D" {
+			t.Fatalf("diffs: %+v", out.Diffs)
+		}
+		if out.Kind != "exited" || !out.Wrong || !out.Contradicted || len(out.Failed) == 0 || out.Failed[0] != "housing" {
+			t.Fatalf("outcome: %+v", out)
+		}
+		if _, err := a.Check(ctx, zhou, id, registry.VisitFacts{}, ""); fault.KindOf(err) != fault.Conflict {
+			t.Fatalf("checked twice: %v", err)
+		}
+		flags, _ := s.CadreFlags(ctx, admin, "2026-11", "530627")
+		if flags[wang.ID] != 1 {
+			t.Fatalf("cadre flags: %v", flags)
+		}
+		// The check feeds the exit roll-up's wrongful-exit rate.
+		rep, _ := a.ExitReport(ctx, admin, "530627", "2026-11")
+		if w := rep.Area.WrongfulExit; w == nil || w.Numerator == 0 || w.Numerator != w.Denominator {
+			t.Fatalf("wrongful exits: %+v", w)
+		}
+		// A sample is reproducible: the same seed in another store with the
+		// same county draws the same households.
+		s2 := storetest.OpenSQLite(t)
+		county(t, s2, 60)
+		x1, _ := s.DrawSample(ctx, zhou, "2026-10", "530627", 2, 42)
+		x2, _ := s2.DrawSample(ctx, zhou, "2026-10", "530627", 2, 42)
+		if len(x1) == 0 || len(x1) != len(x2) {
+			t.Fatalf("samples: %d and %d", len(x1), len(x2))
+		}
+		for i := range x1 {
+			if x1[i].HouseholdID != x2[i].HouseholdID {
+				t.Fatalf("sample %d differs: %d vs %d", i, x1[i].HouseholdID, x2[i].HouseholdID)
+			}
+		}
+	})
+}

@@ -54,6 +54,7 @@ Usage:
   tuopin visit add --household ID|NUMBER [--date D] [--kind in_person|phone] [--facts JSON] [--notes T] [--no-problem] [--user NAME]
   tuopin visit coverage [--area CODE] [--period YYYY-MM] [--json]
   tuopin board [--area CODE] [--period YYYY-MM] [--json] | board check
+  tuopin sample draw [--area CODE] [--period YYYY-MM] [--per-village N] [--seed S] | sample list
 
 Every command takes --db PATH|postgres://… (default $TUOPIN_DB or ./tuopin.db)
 and --lang zh-CN|en for its messages.
@@ -113,6 +114,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = e.visitCmd(ctx, args[1:])
 	case "board":
 		err = e.boardCmd(ctx, args[1:])
+	case "sample":
+		err = e.sampleCmd(ctx, args[1:])
 	default:
 		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
 		return 2

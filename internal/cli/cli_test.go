@@ -192,6 +192,9 @@ func TestAssessmentCommands(t *testing.T) {
 	if code, out, _ := run(t, "visit", "coverage", "--db", db, "--area", "530627"); code != 0 || !strings.Contains(out, "visit coverage") {
 		t.Fatalf("coverage: %s", out)
 	}
+	if code, out, _ := run(t, "sample", "draw", "--db", db, "--area", "530627001", "--per-village", "2", "--seed", "9"); code != 0 || !strings.Contains(out, "抽查 sample") {
+		t.Fatalf("sample draw: %s", out)
+	}
 	if code, out, _ := run(t, "board", "--db", db, "--area", "530627"); code != 0 || !strings.Contains(out, "housing") {
 		t.Fatalf("board: %s", out)
 	}

@@ -658,3 +658,38 @@ func (e *env) boardCmd(ctx context.Context, args []string) error {
 	}
 	return nil
 }
+
+// sampleCmd draws or lists a month's re-verification sample (抽查).
+func (e *env) sampleCmd(ctx context.Context, args []string) error {
+	if len(args) == 0 || (args[0] != "draw" && args[0] != "list") {
+		return usageError{"sample draw | sample list"}
+	}
+	fs, db := e.flags("sample " + args[0])
+	area := fs.String("area", "", "division code")
+	period := fs.String("period", "", "month YYYY-MM (default: this month)")
+	per := fs.Int("per-village", 5, "households drawn in each village")
+	seed := fs.Int64("seed", 1, "seed; the same seed, month and registry draw the same households")
+	_, s, err := e.openWith(ctx, fs, db, args[1:])
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if *period == "" {
+		*period = policy.PeriodOf(s.Now()).String()
+	}
+	who := auth.System("cli")
+	var xs []store.Sample
+	if args[0] == "draw" {
+		xs, err = s.DrawSample(ctx, who, *period, *area, *per, *seed)
+	} else {
+		xs, err = s.Samples(ctx, who, *period, *area)
+	}
+	if err != nil {
+		return err
+	}
+	for _, x := range xs {
+		fmt.Fprintf(e.out, "  %d  %s  household %d  %s  %s\n", x.ID, x.Village, x.HouseholdID, x.Status, x.Verifier)
+	}
+	fmt.Fprintf(e.out, "%s 抽查 sample: %d 户 households\n", *period, len(xs))
+	return nil
+}

@@ -155,3 +155,17 @@ func setIf[T any](dst *T, v *T) {
 		*dst = *v
 	}
 }
+
+// FactsOf is the household's record seen as a visit's observations: every
+// field a visit can observe, as the registry holds it now.
+func FactsOf(h *Household) VisitFacts {
+	f := VisitFacts{FoodSecure: &h.FoodSecure, ClothingSecure: &h.ClothingSecure, HousingGrade: &h.HousingGrade, Relocation: &h.Relocation,
+		WaterSource: &h.WaterSource, WaterLitres: &h.WaterLitres, WaterQuality: &h.WaterQuality, WaterMinutes: &h.WaterMinutes,
+		WaterOutageDays: &h.WaterOutageDays, Electricity: &h.Electricity, CookingFuel: &h.CookingFuel, ImprovedSanitation: &h.ImprovedSanitation}
+	for i := range h.Members {
+		m := &h.Members[i]
+		f.Members = append(f.Members, MemberFacts{ID: m.ID, StudentStatus: &m.StudentStatus, Health: &m.Health, Labour: &m.Labour,
+			MedicalInsurance: &m.MedicalInsurance, CriticalInsurance: &m.CriticalInsurance, Deceased: &m.Deceased})
+	}
+	return f
+}
