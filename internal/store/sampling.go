@@ -80,7 +80,9 @@ func (s *Store) DrawSample(ctx context.Context, p auth.Principal, period, area s
 	var out []Sample
 	for _, v := range villages {
 		hs := byVillage[v]
-		sort.Slice(hs, func(i, j int) bool { return sampleKey(seed, period, hs[i].HouseholdID) < sampleKey(seed, period, hs[j].HouseholdID) })
+		sort.Slice(hs, func(i, j int) bool {
+			return sampleKey(seed, period, hs[i].HouseholdID) < sampleKey(seed, period, hs[j].HouseholdID)
+		})
 		out = append(out, hs[:min(perVillage, len(hs))]...)
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
