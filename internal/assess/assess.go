@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -113,7 +114,7 @@ func (a *Assessor) setsFor(ctx context.Context, period policy.Period, codes []st
 	}
 	var out []*policy.Compiled
 	for _, rs := range sets {
-		if len(codes) > 0 && !contains(codes, rs.Code) {
+		if len(codes) > 0 && !slices.Contains(codes, rs.Code) {
 			continue
 		}
 		c, err := a.Compiled(rs)
@@ -135,15 +136,6 @@ func (a *Assessor) setsFor(ctx context.Context, period policy.Period, codes []st
 		return nil, fault.New(fault.Invalid, "error.no_rulesets", "period", period.String())
 	}
 	return out, nil
-}
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 func ids(sets []*policy.Compiled) []int64 {

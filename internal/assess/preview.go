@@ -177,14 +177,7 @@ func (a *Assessor) Preview(ctx context.Context, p auth.Principal, expr string) (
 		return nil, err
 	}
 	out := &Preview{Expression: expr, Fields: prg.FieldNames(), Period: c.period.String(), First: []Match{}}
-	var params uint8 // parameter facts the expression reads, as Missing bits
-	for b, i := range policy.ParamFacts {
-		for _, f := range prg.Fields {
-			if f == i {
-				params |= 1 << b
-			}
-		}
-	}
+	params := policy.ParamMask(prg.Fields) // parameters the expression reads
 	c.mu.RLock()
 	lo, hi := auth.AreaRange(p.Area)
 	f := c.frame

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -164,7 +165,7 @@ func (g *Generator) Household() registry.Household {
 	}
 	for i := 0; i < g.pick(50, 35, 15); i++ {
 		c := registry.Lists["cause"][g.rng.IntN(11)]
-		if c != h.MainCause && !contains(h.OtherCauses, c) {
+		if c != h.MainCause && !slices.Contains(h.OtherCauses, c) {
 			h.OtherCauses = append(h.OtherCauses, c)
 		}
 	}
@@ -197,15 +198,6 @@ func (g *Generator) Household() registry.Household {
 	h.HeadName = h.Members[0].Name
 	h.Incomes = g.incomes(&h)
 	return h
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 func (g *Generator) members(h *registry.Household, size int) []registry.Member {
@@ -272,7 +264,7 @@ func (g *Generator) members(h *registry.Household, size int) []registry.Member {
 
 func hasHealth(ms []registry.Member, hs ...string) bool {
 	for _, m := range ms {
-		if contains(hs, m.Health) {
+		if slices.Contains(hs, m.Health) {
 			return true
 		}
 	}

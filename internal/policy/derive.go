@@ -202,17 +202,17 @@ func Derive(f *Frame, row int, h *registry.Household, params *Params, period Per
 	} else {
 		f.SetInt(fPrevPerCapita, row, 0)
 	}
-	return SetParams(f, row, h.VillageCode, params, lineYear)
+	SetParams(f, row, h.VillageCode, params, lineYear)
+	return nil
 }
 
 // SetParams fills the parameter facts of a row for a village and year. A
 // parameter with no value is marked missing, not an error here: only a
 // rule that reads it cannot be judged (see Compiled.Check).
-func SetParams(f *Frame, row int, village string, params *Params, year int) error {
+func SetParams(f *Frame, row int, village string, params *Params, year int) {
 	r := params.forVillage(village, year)
 	f.Missing[row] = r.missing
 	for b, i := range ParamFacts {
 		f.SetInt(i, row, r.values[b])
 	}
-	return nil
 }

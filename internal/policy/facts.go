@@ -6,6 +6,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -134,6 +135,31 @@ var ParamFacts = func() []int {
 	}
 	if len(out) > 8 {
 		panic("policy: Frame.Missing holds 8 parameter facts")
+	}
+	return out
+}()
+
+// ParamMask is the Frame.Missing bits of the parameter facts among
+// fields (catalogue indices).
+func ParamMask(fields []int) uint8 {
+	var m uint8
+	for _, i := range fields {
+		if b := paramBit[i]; b >= 0 {
+			m |= 1 << b
+		}
+	}
+	return m
+}
+
+// paramBit is each fact's bit in Frame.Missing, -1 for facts that are
+// not parameters.
+var paramBit = func() []int {
+	out := make([]int, len(Facts))
+	for i := range out {
+		out[i] = -1
+	}
+	for b, i := range ParamFacts {
+		out[i] = b
 	}
 	return out
 }()
@@ -431,12 +457,53 @@ func (f *Frame) AppendSnapshot(b []byte, r int) []byte {
 
 // missing reports whether parameter fact i has no value in row r.
 func (f *Frame) missing(i, r int) bool {
-	for b, pi := range ParamFacts {
-		if pi == i {
-			return f.Missing[r]&(1<<b) != 0
+	b := paramBit[i]
+	return b >= 0 && f.Missing[r]&(1<<b) != 0
+}
+
+// LoadSnapshot fills row from a snapshot written by AppendSnapshot. A
+// snapshot shorter than the catalogue (written before facts were added)
+// leaves the newer facts at their zero values.
+func (f *Frame) LoadSnapshot(row int, data []byte) error {
+	var vals []any
+	if err := json.Unmarshal(data, &vals); err != nil {
+		return err
+	}
+	if len(vals) > len(Facts) {
+		return errors.New("policy: snapshot has more values than the fact catalogue")
+	}
+	f.Missing[row] = 0
+	for i, v := range vals {
+		if b := paramBit[i]; v == nil && b >= 0 {
+			f.Missing[row] |= 1 << b
+			f.SetInt(i, row, 0)
+			continue
+		}
+		ok := false
+		switch Facts[i].Type {
+		case Int:
+			var x float64
+			if x, ok = v.(float64); ok {
+				f.SetInt(i, row, int64(x))
+			}
+		case Bool:
+			var b bool
+			if b, ok = v.(bool); ok {
+				f.SetBool(i, row, b)
+			}
+		case String:
+			var s string
+			if s, ok = v.(string); ok {
+				if err := f.SetString(i, row, s); err != nil {
+					return err
+				}
+			}
+		}
+		if !ok {
+			return errors.New("policy: snapshot value of " + Facts[i].Name + " has the wrong type")
 		}
 	}
-	return false
+	return nil
 }
 
 // SnapshotHash is the FNV-1a hash of a snapshot, as a signed integer so

@@ -1,10 +1,6 @@
 package policy
 
-import (
-	"encoding/json"
-	"errors"
-	"math/rand/v2"
-)
+import "math/rand/v2"
 
 // RandomFrame builds n rows of facts drawn near the shipped thresholds
 // (incomes around the lines, water around its limits, some children out
@@ -64,52 +60,3 @@ var listFact = func() map[string]string {
 	}
 	return m
 }()
-
-// LoadSnapshot fills row from a snapshot written by AppendSnapshot. A
-// snapshot shorter than the catalogue (written before facts were added)
-// leaves the newer facts at their zero values.
-func (f *Frame) LoadSnapshot(row int, data []byte) error {
-	var vals []any
-	if err := json.Unmarshal(data, &vals); err != nil {
-		return err
-	}
-	if len(vals) > len(Facts) {
-		return errors.New("policy: snapshot has more values than the fact catalogue")
-	}
-	f.Missing[row] = 0
-	for i, v := range vals {
-		if v == nil && Facts[i].Param != "" {
-			for b, pi := range ParamFacts {
-				if pi == i {
-					f.Missing[row] |= 1 << b
-				}
-			}
-			f.SetInt(i, row, 0)
-			continue
-		}
-		ok := false
-		switch Facts[i].Type {
-		case Int:
-			var x float64
-			if x, ok = v.(float64); ok {
-				f.SetInt(i, row, int64(x))
-			}
-		case Bool:
-			var b bool
-			if b, ok = v.(bool); ok {
-				f.SetBool(i, row, b)
-			}
-		case String:
-			var s string
-			if s, ok = v.(string); ok {
-				if err := f.SetString(i, row, s); err != nil {
-					return err
-				}
-			}
-		}
-		if !ok {
-			return errors.New("policy: snapshot value of " + Facts[i].Name + " has the wrong type")
-		}
-	}
-	return nil
-}

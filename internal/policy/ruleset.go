@@ -3,6 +3,7 @@ package policy
 import (
 	"math/big"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -85,18 +86,10 @@ type Compiled struct {
 	mask   cel.Program
 	// allFast is true when every rule has a fast program.
 	allFast bool
+	params  uint8 // Frame.Missing bits of the parameters the set reads
 }
 
 var codePattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{1,40}$`)
-
-func in(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
 
 // ParseFraction reads "1/3", "0.333" or "1" as an exact fraction in (0, 1].
 func ParseFraction(s string) (*big.Rat, bool) {
@@ -117,7 +110,7 @@ func (rs *RuleSet) Compile() (*Compiled, error) {
 	if !codePattern.MatchString(rs.Code) {
 		bad("code", rs.Code, "reason.rule_code")
 	}
-	if !in([]string{KindExit, KindMonitor, KindExclusion, KindMPI}, rs.Kind) {
+	if !slices.Contains([]string{KindExit, KindMonitor, KindExclusion, KindMPI}, rs.Kind) {
 		bad("kind", rs.Kind, "reason.enum")
 	}
 	if rs.Sense != SensePass && rs.Sense != SenseFlag {
@@ -156,7 +149,7 @@ func (rs *RuleSet) Compile() (*Compiled, error) {
 			bad(at+"code", r.Code, "reason.duplicate")
 		}
 		seen[r.Code] = true
-		if !in(Indicators, r.Indicator) {
+		if !slices.Contains(Indicators, r.Indicator) {
 			bad(at+"indicator", r.Indicator, "reason.enum")
 		}
 		if r.DescZh == "" {
@@ -212,17 +205,19 @@ func (rs *RuleSet) Compile() (*Compiled, error) {
 		c.allFast = c.allFast && p.fast != nil
 	}
 	sort.Ints(c.Fields)
+	c.params = ParamMask(c.Fields)
 	return c, nil
 }
 
 // Check reports, for a row about to be judged, a parameter the set reads
 // that has no value for the row's jurisdiction and year.
 func (c *Compiled) Check(f *Frame, row int) error {
-	if f.Missing[row] == 0 {
+	missing := f.Missing[row] & c.params
+	if missing == 0 {
 		return nil
 	}
 	for b, i := range ParamFacts {
-		if f.Missing[row]&(1<<b) != 0 && c.reads(i) {
+		if missing&(1<<b) != 0 {
 			year := f.Int(fIncomeYear, row)
 			if year == 0 {
 				year = f.Int(fPeriodYear, row)
@@ -231,15 +226,6 @@ func (c *Compiled) Check(f *Frame, row int) error {
 		}
 	}
 	return nil
-}
-
-func (c *Compiled) reads(fact int) bool {
-	for _, f := range c.Fields {
-		if f == fact {
-			return true
-		}
-	}
-	return false
 }
 
 // Eval judges one row: bit i of fail is set when rule i fails (its

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -69,15 +70,6 @@ var (
 	RiskKinds  = []string{"illness", "disaster", "accident", "unemployment", "schooling", "other"}
 )
 
-func inSlice(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
-
 // Visit checks a visit's own fields and fills Period from Date. The facts
 // are checked when applied to the household (Apply), with the same checks
 // as any edit.
@@ -92,11 +84,11 @@ func (c Checker) Visit(v *Visit) []fault.FieldError {
 	default:
 		v.Period = v.Date[:7]
 	}
-	if !inSlice(VisitKinds, v.Kind) {
+	if !slices.Contains(VisitKinds, v.Kind) {
 		errs = append(errs, bad("kind", v.Kind, "reason.enum"))
 	}
 	for _, r := range v.Facts.Risks {
-		if !inSlice(RiskKinds, r) {
+		if !slices.Contains(RiskKinds, r) {
 			errs = append(errs, bad("risks", r, "reason.enum"))
 		}
 	}

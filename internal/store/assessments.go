@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"tuopin/internal/auth"
+	"tuopin/internal/division"
 	"tuopin/internal/fault"
 	"tuopin/internal/i18n"
 	"tuopin/internal/policy"
@@ -58,19 +59,21 @@ func idList(ids []int64) string {
 // BeginRun records the start of a run and marks the rule-set versions it
 // uses as used, so they are never edited.
 func (s *Store) BeginRun(ctx context.Context, r *Run, ruleSets []int64) error {
-	r.StartedAt, r.RuleSets = s.fixedStamp(), idList(ruleSets)
+	r.StartedAt, r.RuleSets = s.stamp(), idList(ruleSets)
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if err := markUsed(ctx, tx, ruleSets); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, `INSERT INTO assessment_runs (period, area, actor, kind, rulesets, started_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			r.Period, r.Area, r.Actor, r.Kind, r.RuleSets, r.StartedAt).Scan(&r.ID)
+		return insertRun(ctx, tx, r)
 	})
 }
 
-// fixedStamp is the clock in a fixed-width form, so stamps compare as
-// strings; RFC3339Nano drops trailing zeros and would not.
-func (s *Store) fixedStamp() string { return s.now().UTC().Format("2006-01-02T15:04:05.000000000Z") }
+// insertRun stores a run row and fills its ID.
+func insertRun(ctx context.Context, tx *sql.Tx, r *Run) error {
+	return tx.QueryRowContext(ctx, `INSERT INTO assessment_runs (period, area, actor, kind, rulesets, started_at, finished_at, households, failed, errors)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		r.Period, r.Area, r.Actor, r.Kind, r.RuleSets, r.StartedAt, r.FinishedAt, r.Households, r.Failed, r.Errors).Scan(&r.ID)
+}
 
 // FinishRun records the end of a run. A full run then removes the
 // period's findings in its area that earlier runs wrote and it did not
@@ -101,16 +104,8 @@ func (s *Store) FinishRun(ctx context.Context, r *Run, ruleSets []int64) error {
 			r.FinishedAt, r.Households, r.Failed, r.Errors, r.ID); err != nil {
 			return err
 		}
-		return s.logChange(ctx, tx, auth.System(r.Actor), countyOf(r.Area), "assessment_run", r.ID, 0, "finish", nil, r)
+		return s.logChange(ctx, tx, auth.System(r.Actor), division.CountyOf(r.Area), "assessment_run", r.ID, 0, "finish", nil, r)
 	})
-}
-
-// countyOf is the county part of an area code, "" above county level.
-func countyOf(area string) string {
-	if len(area) >= 6 {
-		return area[:6]
-	}
-	return ""
 }
 
 // Runs lists the runs of a period, newest first.
@@ -157,7 +152,7 @@ type FindingWriter struct {
 // NewFindingWriter opens a writer; chunk is the number of findings per
 // transaction.
 func (s *Store) NewFindingWriter(ctx context.Context, chunk int) (*FindingWriter, error) {
-	w := &FindingWriter{s: s, ctx: ctx, stamp: s.fixedStamp(), chunk: chunk}
+	w := &FindingWriter{s: s, ctx: ctx, stamp: s.stamp(), chunk: chunk}
 	return w, w.begin()
 }
 
@@ -213,9 +208,7 @@ func (w *FindingWriter) begin() error {
 // one household: its findings and its run row commit together.
 func (w *FindingWriter) BeginRun(r *Run, ruleSets []int64) error {
 	r.StartedAt, r.FinishedAt, r.RuleSets = w.stamp, w.stamp, idList(ruleSets)
-	return w.tx.QueryRowContext(w.ctx, `INSERT INTO assessment_runs (period, area, actor, kind, rulesets, started_at, finished_at, households, failed, errors)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		r.Period, r.Area, r.Actor, r.Kind, r.RuleSets, r.StartedAt, r.FinishedAt, r.Households, r.Failed, r.Errors).Scan(&r.ID)
+	return insertRun(w.ctx, w.tx, r)
 }
 
 // Snapshot queues a snapshot (stored once per distinct content).
@@ -535,7 +528,7 @@ func (s *Store) SetVillagePopulations(ctx context.Context, vs []VillagePopulatio
 		if len(vs) == 0 {
 			return nil
 		}
-		return s.logChange(ctx, tx, auth.System("population"), countyOf(vs[0].Village), "village_population", 0, 0, "save", nil, vs)
+		return s.logChange(ctx, tx, auth.System("population"), division.CountyOf(vs[0].Village), "village_population", 0, 0, "save", nil, vs)
 	})
 }
 

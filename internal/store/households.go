@@ -604,12 +604,18 @@ func (s *Store) SaveIncome(ctx context.Context, p auth.Principal, householdID in
 				before = &h.Incomes[i]
 			}
 		}
-		one := registry.Household{Members: h.Members, Incomes: []registry.Income{*in}}
-		setPerCapita(&one)
-		*in = one.Incomes[0]
-		if err := s.upsertIncome(ctx, tx, h.County, h.ID, *in); err != nil {
-			return err
-		}
-		return s.logChange(ctx, tx, p, h.County, "income", int64(in.Year), h.ID, "update", before, in)
+		return s.storeIncome(ctx, tx, p, &h, in, "update", before)
 	})
+}
+
+// storeIncome fills a year's per-capita income over the household's
+// living members, stores it and records the change.
+func (s *Store) storeIncome(ctx context.Context, tx *sql.Tx, p auth.Principal, h *registry.Household, in *registry.Income, action string, before any) error {
+	one := registry.Household{Members: h.Members, Incomes: []registry.Income{*in}}
+	setPerCapita(&one)
+	*in = one.Incomes[0]
+	if err := s.upsertIncome(ctx, tx, h.County, h.ID, *in); err != nil {
+		return err
+	}
+	return s.logChange(ctx, tx, p, h.County, "income", int64(in.Year), h.ID, action, before, in)
 }

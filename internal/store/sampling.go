@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"tuopin/internal/auth"
+	"tuopin/internal/division"
 	"tuopin/internal/fault"
 	"tuopin/internal/i18n"
 	"tuopin/internal/registry"
@@ -95,7 +96,7 @@ func (s *Store) DrawSample(ctx context.Context, p auth.Principal, period, area s
 				return err
 			}
 		}
-		return s.logChange(ctx, tx, p, countyOf(area), "verification_sample", 0, 0, "draw", nil,
+		return s.logChange(ctx, tx, p, division.CountyOf(area), "verification_sample", 0, 0, "draw", nil,
 			map[string]any{"period": period, "area": area, "per_village": perVillage, "seed": seed, "households": len(out)})
 	})
 	return out, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"tuopin/internal/auth"
+	"tuopin/internal/division"
 	"tuopin/internal/fault"
 	"tuopin/internal/i18n"
 	"tuopin/internal/policy"
@@ -127,7 +128,7 @@ func (s *Store) saveShortfall(ctx context.Context, tx *sql.Tx, p auth.Principal,
 // bumpBoard moves one board count by delta in the caller's transaction.
 func bumpBoard(ctx context.Context, tx *sql.Tx, village, indicator, status string, delta int) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO board_counts (village_code, indicator, status, county, n) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (village_code, indicator, status) DO UPDATE SET n = board_counts.n + excluded.n`, village, indicator, status, village[:min(6, len(village))], delta)
+		ON CONFLICT (village_code, indicator, status) DO UPDATE SET n = board_counts.n + excluded.n`, village, indicator, status, division.CountyOf(village), delta)
 	return err
 }
 

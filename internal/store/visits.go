@@ -114,15 +114,7 @@ func (s *Store) applyVisitFacts(ctx context.Context, tx *sql.Tx, p auth.Principa
 		}
 	}
 	if income != nil {
-		one := registry.Household{Members: h.Members, Incomes: []registry.Income{*income}}
-		setPerCapita(&one)
-		*income = one.Incomes[0]
-		if err := s.upsertIncome(ctx, tx, h.County, h.ID, *income); err != nil {
-			return err
-		}
-		if err := s.logChange(ctx, tx, p, h.County, "income", int64(income.Year), h.ID, "visit", nil, income); err != nil {
-			return err
-		}
+		return s.storeIncome(ctx, tx, p, h, income, "visit", nil)
 	}
 	return nil
 }
