@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -462,6 +463,7 @@ func (e *env) population(ctx context.Context, args []string) error {
 	}
 	defer s.Close()
 	var rows []store.VillagePopulation
+	var fileRow []int // the file row of each entry of rows
 	var errs []fault.FieldError
 	for i, r := range recs {
 		if i == 0 && len(r) > 0 && strings.Contains(r[0], "village") {
@@ -483,12 +485,20 @@ func (e *env) population(ctx context.Context, args []string) error {
 		if len(r) > 3 {
 			v.Source = r[3]
 		}
-		if d, ok := s.Divisions().Get(v.Village); !ok || d.Level != "village" {
-			errs = append(errs, fault.FieldError{Row: i + 1, Field: "village_code", Value: v.Village, Reason: i18n.M("reason.division_unknown")})
-		}
 		rows = append(rows, v)
+		fileRow = append(fileRow, i+1)
+	}
+	for _, fe := range s.CheckVillagePopulations(rows) {
+		if fe.Field == "year" || fe.Field == "rural_population" {
+			if bad := slices.ContainsFunc(errs, func(x fault.FieldError) bool { return x.Row == fileRow[fe.Row-1] && x.Field == fe.Field }); bad {
+				continue // already reported as not a number
+			}
+		}
+		fe.Row = fileRow[fe.Row-1]
+		errs = append(errs, fe)
 	}
 	if len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Row < errs[j].Row })
 		return fault.Fields(errs)
 	}
 	if err := s.SetVillagePopulations(ctx, rows); err != nil {

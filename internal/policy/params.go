@@ -75,7 +75,7 @@ func (p Param) Check() []fault.FieldError {
 		errs = append(errs, fault.FieldError{Field: "year", Value: strconv.Itoa(p.Year), Reason: i18n.M("reason.range", "min", "2010", "max", "2100")})
 	}
 	if p.Value < 0 {
-		errs = append(errs, fault.FieldError{Field: "value", Value: strconv.FormatInt(p.Value, 10), Reason: i18n.M("reason.range", "min", "0", "max", "-")})
+		errs = append(errs, fault.FieldError{Field: "value", Value: strconv.FormatInt(p.Value, 10), Reason: i18n.M("reason.negative")})
 	}
 	switch p.Certainty {
 	case "C", "P", "U":

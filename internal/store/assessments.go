@@ -509,13 +509,8 @@ func (s *Store) SetVillagePopulation(ctx context.Context, v VillagePopulation) e
 
 // SetVillagePopulations records many, all or none.
 func (s *Store) SetVillagePopulations(ctx context.Context, vs []VillagePopulation) error {
-	for i, v := range vs {
-		if d, ok := s.div.Get(v.Village); !ok || d.Level != "village" {
-			return fault.Fields([]fault.FieldError{{Row: i + 1, Field: "village_code", Value: v.Village, Reason: i18n.M("reason.division_unknown")}})
-		}
-		if v.Population < 0 || v.Year < 2013 || v.Year > 2100 {
-			return fault.Fields([]fault.FieldError{{Row: i + 1, Field: "rural_population", Value: strconv.FormatInt(v.Population, 10), Reason: i18n.M("reason.range", "min", "0", "max", "-")}})
-		}
+	if errs := s.CheckVillagePopulations(vs); len(errs) > 0 {
+		return fault.Fields(errs)
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for _, v := range vs {
@@ -530,6 +525,24 @@ func (s *Store) SetVillagePopulations(ctx context.Context, vs []VillagePopulatio
 		}
 		return s.logChange(ctx, tx, auth.System("population"), division.CountyOf(vs[0].Village), "village_population", 0, 0, "save", nil, vs)
 	})
+}
+
+// CheckVillagePopulations lists every bad field of vs; Row is the
+// position in vs, from 1.
+func (s *Store) CheckVillagePopulations(vs []VillagePopulation) []fault.FieldError {
+	var errs []fault.FieldError
+	for i, v := range vs {
+		if d, ok := s.div.Get(v.Village); !ok || d.Level != "village" {
+			errs = append(errs, fault.FieldError{Row: i + 1, Field: "village_code", Value: v.Village, Reason: i18n.M("reason.division_unknown")})
+		}
+		if v.Population < 0 {
+			errs = append(errs, fault.FieldError{Row: i + 1, Field: "rural_population", Value: strconv.FormatInt(v.Population, 10), Reason: i18n.M("reason.negative")})
+		}
+		if v.Year < 2013 || v.Year > 2100 {
+			errs = append(errs, fault.FieldError{Row: i + 1, Field: "year", Value: strconv.Itoa(v.Year), Reason: i18n.M("reason.range", "min", "2013", "max", "2100")})
+		}
+	}
+	return errs
 }
 
 // VillagePopulations returns, per village in area, the latest population

@@ -209,7 +209,7 @@ func (s *Store) ActOnShortfall(ctx context.Context, p auth.Principal, id int64, 
 				return bad("category", a.Category, "reason.enum")
 			}
 			if a.Cost < 0 {
-				return bad("cost", strconv.FormatInt(a.Cost, 10), "reason.range", "min", "0", "max", "-")
+				return bad("cost", strconv.FormatInt(a.Cost, 10), "reason.negative")
 			}
 			if strings.TrimSpace(a.Unit) == "" {
 				return bad("unit", "", "reason.required")
