@@ -644,7 +644,7 @@ func (e *env) boardCmd(ctx context.Context, args []string) error {
 			return err
 		}
 		for _, d := range diffs {
-			fmt.Fprintf(e.out, "  %s %s %s: kept %d, counted %d\n", d.Village, d.Indicator, d.Status, d.Kept, d.Counted)
+			fmt.Fprintf(e.out, "  %s %s %s: kept %d, counted %d\n", d.Table, d.Village, d.Key, d.Kept, d.Counted)
 		}
 		if len(diffs) > 0 {
 			return fault.New(fault.Internal, "error.board_differs", "n", strconv.Itoa(len(diffs)))

@@ -1,9 +1,15 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
+	"slices"
 	"sort"
 	"time"
+
+	"tuopin/internal/division"
+	"tuopin/internal/registry"
 
 	"tuopin/internal/auth"
 	"tuopin/internal/fault"
@@ -108,8 +114,8 @@ func (s *Store) Board(ctx context.Context, p auth.Principal, area, period string
 		return nil, err
 	}
 	today := s.now().Format("2006-01-02")
-	orows, err := s.r.QueryContext(ctx, `SELECT village_code, indicator, COUNT(*) FROM shortfalls WHERE village_code >= $1 AND village_code < $2
-		AND status IN ('open', 'in_progress') AND deadline <> '' AND deadline < $3 GROUP BY village_code, indicator`, lo, hi, today)
+	orows, err := s.r.QueryContext(ctx, `SELECT village_code, indicator, SUM(n) FROM board_deadlines WHERE village_code >= $1 AND village_code < $2
+		AND deadline < $3 AND n <> 0 GROUP BY village_code, indicator`, lo, hi, today)
 	if err != nil {
 		return nil, err
 	}
@@ -151,109 +157,168 @@ func (s *Store) Board(ctx context.Context, p auth.Principal, area, period string
 		byPeriod[p] = &TrendPoint{Period: p}
 		b.Trend = append(b.Trend, TrendPoint{Period: p})
 	}
-	trows, err := s.r.QueryContext(ctx, `SELECT opened_period, COUNT(*) FROM shortfalls WHERE village_code >= $1 AND village_code < $2
-		AND opened_period >= $3 AND opened_period <= $4 GROUP BY opened_period`, lo, hi, first, period)
+	trows, err := s.r.QueryContext(ctx, `SELECT period, kind, SUM(n) FROM board_trend WHERE village_code >= $1 AND village_code < $2
+		AND period >= $3 AND period <= $4 GROUP BY period, kind`, lo, hi, first, period)
 	if err != nil {
 		return nil, err
 	}
 	for trows.Next() {
-		var p string
+		var p, kind string
 		var n int64
-		if err := trows.Scan(&p, &n); err != nil {
+		if err := trows.Scan(&p, &kind, &n); err != nil {
 			trows.Close()
 			return nil, err
 		}
-		if t := byPeriod[p]; t != nil {
+		if t := byPeriod[p]; t != nil && kind == "opened" {
 			t.Opened = n
-		}
-	}
-	trows.Close()
-	rrows, err := s.r.QueryContext(ctx, `SELECT substr(resolved_at, 1, 7), COUNT(*) FROM shortfalls WHERE village_code >= $1 AND village_code < $2
-		AND resolved_at >= $3 AND resolved_at < $4 GROUP BY 1`, lo, hi, first, end.AddDate(0, 1, 0).Format("2006-01"))
-	if err != nil {
-		return nil, err
-	}
-	for rrows.Next() {
-		var p string
-		var n int64
-		if err := rrows.Scan(&p, &n); err != nil {
-			rrows.Close()
-			return nil, err
-		}
-		if t := byPeriod[p]; t != nil {
+		} else if t != nil {
 			t.Resolved = n
 		}
 	}
-	rrows.Close()
+	trows.Close()
+	if err := trows.Err(); err != nil {
+		return nil, err
+	}
 	for i := range b.Trend {
 		b.Trend[i] = *byPeriod[b.Trend[i].Period]
 	}
 	return b, nil
 }
 
-// BoardDiff is a board count that does not match the items.
+// BoardDiff is a kept board count that does not match the items: the
+// table, the village and the rest of the key (indicator and status,
+// month and kind, or indicator and deadline).
 type BoardDiff struct {
-	Village   string `json:"village_code"`
-	Indicator string `json:"indicator"`
-	Status    string `json:"status"`
-	Kept      int64  `json:"kept"`
-	Counted   int64  `json:"counted"`
+	Table   string `json:"table"`
+	Village string `json:"village_code"`
+	Key     string `json:"key"`
+	Kept    int64  `json:"kept"`
+	Counted int64  `json:"counted"`
 }
 
-// CheckBoard recounts the items and compares with the kept counts; it
-// returns every cell that differs.
+// recounts are, per kept table, the query that counts it again from the
+// items.
+var recounts = map[string]string{
+	"board_counts": `SELECT village_code, indicator, status, COUNT(*) FROM shortfalls GROUP BY village_code, indicator, status`,
+	"board_trend": `SELECT village_code, opened_period, 'opened', COUNT(*) FROM shortfalls GROUP BY village_code, opened_period
+		UNION ALL SELECT village_code, substr(resolved_at, 1, 7), 'resolved', COUNT(*) FROM shortfalls WHERE resolved_at <> ''
+		GROUP BY village_code, substr(resolved_at, 1, 7)`,
+	"board_deadlines": `SELECT village_code, indicator, deadline, COUNT(*) FROM shortfalls WHERE status IN ('open', 'in_progress')
+		AND deadline <> '' GROUP BY village_code, indicator, deadline`,
+}
+
+// CheckBoard recounts the items and compares with every kept count; it
+// returns every count that differs.
 func (s *Store) CheckBoard(ctx context.Context) ([]BoardDiff, error) {
-	type key struct{ v, ind, st string }
-	kept := map[key]int64{}
-	rows, err := s.r.QueryContext(ctx, `SELECT village_code, indicator, status, n FROM board_counts`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var k key
-		var n int64
-		if err := rows.Scan(&k.v, &k.ind, &k.st, &n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		kept[k] = n
-	}
-	rows.Close()
-	counted := map[key]int64{}
-	crows, err := s.r.QueryContext(ctx, `SELECT village_code, indicator, status, COUNT(*) FROM shortfalls GROUP BY village_code, indicator, status`)
-	if err != nil {
-		return nil, err
-	}
-	for crows.Next() {
-		var k key
-		var n int64
-		if err := crows.Scan(&k.v, &k.ind, &k.st, &n); err != nil {
-			crows.Close()
-			return nil, err
-		}
-		counted[k] = n
-	}
-	crows.Close()
 	var out []BoardDiff
-	for k, n := range counted {
-		if kept[k] != n {
-			out = append(out, BoardDiff{k.v, k.ind, k.st, kept[k], n})
+	for table, k := range tallyKeys {
+		read := func(q string) (map[tally]int64, error) {
+			m := map[tally]int64{}
+			rows, err := s.r.QueryContext(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				t := tally{table: table}
+				var n int64
+				if err := rows.Scan(&t.village, &t.k1, &t.k2, &n); err != nil {
+					return nil, err
+				}
+				m[t] += n
+			}
+			return m, rows.Err()
+		}
+		kept, err := read(`SELECT village_code, ` + k[0] + `, ` + k[1] + `, n FROM ` + table)
+		if err != nil {
+			return nil, err
+		}
+		counted, err := read(recounts[table])
+		if err != nil {
+			return nil, err
+		}
+		for t, n := range counted {
+			if kept[t] != n {
+				out = append(out, BoardDiff{table, t.village, t.k1 + " " + t.k2, kept[t], n})
+			}
+		}
+		for t, n := range kept {
+			if _, ok := counted[t]; !ok && n != 0 {
+				out = append(out, BoardDiff{table, t.village, t.k1 + " " + t.k2, n, 0})
+			}
 		}
 	}
-	for k, n := range kept {
-		if _, ok := counted[k]; !ok && n != 0 {
-			out = append(out, BoardDiff{k.v, k.ind, k.st, n, 0})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Village != b.Village {
-			return a.Village < b.Village
-		}
-		if a.Indicator != b.Indicator {
-			return a.Indicator < b.Indicator
-		}
-		return a.Status < b.Status
+	slices.SortFunc(out, func(a, b BoardDiff) int {
+		return cmp.Or(cmp.Compare(a.Table, b.Table), cmp.Compare(a.Village, b.Village), cmp.Compare(a.Key, b.Key))
 	})
 	return out, nil
+}
+
+// tally is one kept count of the board: a table, the village and the two
+// other parts of its key.
+type tally struct {
+	table   string
+	village string
+	k1, k2  string
+}
+
+// tallyKeys names, for each kept table, the columns of the key after the
+// village.
+var tallyKeys = map[string][2]string{
+	"board_counts":    {"indicator", "status"},
+	"board_trend":     {"period", "kind"},
+	"board_deadlines": {"indicator", "deadline"},
+}
+
+// talliesOf lists the kept counts an item in state x adds one to: its
+// status, the month it was opened, the month it was resolved, and, while
+// unresolved, its deadline.
+func talliesOf(x *registry.Shortfall) []tally {
+	out := []tally{
+		{"board_counts", x.VillageCode, x.Indicator, x.Status},
+		{"board_trend", x.VillageCode, x.OpenedPeriod, "opened"},
+	}
+	if len(x.ResolvedAt) >= 7 {
+		out = append(out, tally{"board_trend", x.VillageCode, x.ResolvedAt[:7], "resolved"})
+	}
+	if x.Deadline != "" && (x.Status == registry.ShortfallOpen || x.Status == registry.ShortfallInProgress) {
+		out = append(out, tally{"board_deadlines", x.VillageCode, x.Indicator, x.Deadline})
+	}
+	return out
+}
+
+// moveTallies moves the kept counts from an item's state before (nil for
+// a new item) to after, in the caller's transaction. Counts both states
+// share are left alone.
+func moveTallies(ctx context.Context, tx *sql.Tx, before, after *registry.Shortfall) error {
+	delta := map[tally]int{}
+	if before != nil {
+		for _, t := range talliesOf(before) {
+			delta[t]--
+		}
+	}
+	for _, t := range talliesOf(after) {
+		delta[t]++
+	}
+	// A fixed order, so two transactions on PostgreSQL take row locks in
+	// the same order and cannot deadlock.
+	keys := make([]tally, 0, len(delta))
+	for t, d := range delta {
+		if d != 0 {
+			keys = append(keys, t)
+		}
+	}
+	slices.SortFunc(keys, func(a, b tally) int {
+		return cmp.Or(cmp.Compare(a.table, b.table), cmp.Compare(a.village, b.village), cmp.Compare(a.k1, b.k1), cmp.Compare(a.k2, b.k2))
+	})
+	for _, t := range keys {
+		d := delta[t]
+		k := tallyKeys[t.table]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.table+` (village_code, `+k[0]+`, `+k[1]+`, county, n) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (village_code, `+k[0]+`, `+k[1]+`) DO UPDATE SET n = `+t.table+`.n + excluded.n`,
+			t.village, t.k1, t.k2, division.CountyOf(t.village), d); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"tuopin/internal/auth"
-	"tuopin/internal/division"
 	"tuopin/internal/fault"
 	"tuopin/internal/i18n"
 	"tuopin/internal/policy"
@@ -73,7 +72,7 @@ func (s *Store) syncShortfalls(ctx context.Context, tx *sql.Tx, rs *policy.RuleS
 				x.Status, x.OpenedPeriod, x.OpenedAt).Scan(&x.ID); err != nil {
 				return err
 			}
-			if err := bumpBoard(ctx, tx, x.VillageCode, x.Indicator, x.Status, 1); err != nil {
+			if err := moveTallies(ctx, tx, nil, &x); err != nil {
 				return err
 			}
 			if err := s.logChange(ctx, tx, sys, x.County, "shortfall", x.ID, x.HouseholdID, "open", nil, x); err != nil {
@@ -114,22 +113,10 @@ func (s *Store) saveShortfall(ctx context.Context, tx *sql.Tx, p auth.Principal,
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fault.New(fault.Conflict, "error.conflict")
 	}
-	if before.Status != x.Status {
-		if err := bumpBoard(ctx, tx, x.VillageCode, x.Indicator, before.Status, -1); err != nil {
-			return err
-		}
-		if err := bumpBoard(ctx, tx, x.VillageCode, x.Indicator, x.Status, 1); err != nil {
-			return err
-		}
+	if err := moveTallies(ctx, tx, &before, &x); err != nil {
+		return err
 	}
 	return s.logChange(ctx, tx, p, x.County, "shortfall", x.ID, x.HouseholdID, action, before, x)
-}
-
-// bumpBoard moves one board count by delta in the caller's transaction.
-func bumpBoard(ctx context.Context, tx *sql.Tx, village, indicator, status string, delta int) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO board_counts (village_code, indicator, status, county, n) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (village_code, indicator, status) DO UPDATE SET n = board_counts.n + excluded.n`, village, indicator, status, division.CountyOf(village), delta)
-	return err
 }
 
 // Shortfalls lists a household's items, newest first.

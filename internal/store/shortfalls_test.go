@@ -216,5 +216,20 @@ func TestBoardKeptCurrent(t *testing.T) {
 		if len(diffs) != 1 || diffs[0].Village != villageB || diffs[0].Kept != diffs[0].Counted+1 {
 			t.Fatalf("tampered count: %+v", diffs)
 		}
+		// So is a tampered trend or deadline tally.
+		if _, err := s.TestExec(`UPDATE board_trend SET n = n - 1 WHERE village_code = $1 AND kind = 'opened'`, villageB); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.TestExec(`DELETE FROM board_deadlines`); err != nil {
+			t.Fatal(err)
+		}
+		diffs, _ = s.CheckBoard(ctx)
+		tables := map[string]int{}
+		for _, d := range diffs {
+			tables[d.Table]++
+		}
+		if tables["board_counts"] != 1 || tables["board_trend"] != 1 || tables["board_deadlines"] != 1 {
+			t.Fatalf("tampered tallies: %+v", diffs)
+		}
 	})
 }
