@@ -260,15 +260,20 @@ func (w *FindingWriter) SyncShortfalls(rs *policy.RuleSet, f Finding) error {
 
 // SyncPeriodShortfalls brings the items of every household in area in
 // line with its findings of a period for the exit set rs, in chunks of a
-// thousand households per transaction.
+// thousand households per transaction. It returns how many households it
+// looked at: those that failed a rule or had an active item.
 func (s *Store) SyncPeriodShortfalls(ctx context.Context, rs *policy.RuleSet, period, area string) (int, error) {
 	lo, hi := auth.AreaRange(area)
 	var last int64 = -1
 	n := 0
 	for {
-		rows, err := s.r.QueryContext(ctx, `SELECT household_id, county, village_code, status, fail_mask FROM assessments
+		// Only a household that failed a rule or has an active item can
+		// change its items; the others are skipped in the query.
+		rows, err := s.r.QueryContext(ctx, `SELECT household_id, county, village_code, status, fail_mask FROM assessments a
 			WHERE period = $1 AND household_id > $2 AND ruleset_id = $3 AND village_code >= $4 AND village_code < $5
-			ORDER BY household_id LIMIT 1000`, period, last, rs.ID, lo, hi)
+			AND (fail_mask <> 0 OR EXISTS (SELECT 1 FROM shortfalls x WHERE x.household_id = a.household_id AND x.ruleset_code = $6
+			AND x.status IN `+activeStatuses+`))
+			ORDER BY household_id LIMIT 1000`, period, last, rs.ID, lo, hi, rs.Code)
 		if err != nil {
 			return n, err
 		}
