@@ -86,6 +86,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerVisits(mux)
 	h.registerShortfalls(mux)
 	h.registerSampling(mux)
+	h.registerMonitoring(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fault.New(fault.NotFound, "error.not_found"))
 	})

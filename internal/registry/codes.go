@@ -31,6 +31,8 @@ var Lists = map[string][]string{
 	"health":    {"healthy", "chronic", "serious", "disabled"},
 	"labour":    {"ordinary", "skilled", "lost", "none"},
 	"unitlevel": {"province", "city", "county", "township", "village"},
+	// Risks a visit or a department may report (风险类型).
+	"risk": RiskKinds,
 }
 
 // InList reports whether code belongs to list.

@@ -29,6 +29,8 @@ type Visit struct {
 	Lng           *float64   `json:"lng,omitempty"`
 	Photo         string     `json:"photo,omitempty"` // reference to a stored photo
 	CreatedAt     time.Time  `json:"created_at"`
+	// CaseID is the monitoring case the visit's risks opened or joined.
+	CaseID int64 `json:"case_id,omitempty"`
 }
 
 // VisitFacts are the facts a visit observed; a nil field was not

@@ -66,7 +66,17 @@ func (s *Store) RecordVisit(ctx context.Context, p auth.Principal, v *registry.V
 			string(facts), b2i(v.NoProblem), v.Notes, v.Lat, v.Lng, v.Photo, v.CreatedAt.UTC().Format(time.RFC3339Nano)).Scan(&v.ID); err != nil {
 			return err
 		}
-		return s.logChange(ctx, tx, p, h.County, "visit", v.ID, h.ID, "create", nil, v)
+		if err := s.logChange(ctx, tx, p, h.County, "visit", v.ID, h.ID, "create", nil, v); err != nil {
+			return err
+		}
+		if len(v.Facts.Risks) == 0 {
+			return nil
+		}
+		// A risk seen on a visit is a lead from the cadre's screening
+		// (干部排查), unless the household already has a case.
+		c := registry.Case{HouseholdID: h.ID, Channel: "cadre_screening", Source: "visit:" + strconv.FormatInt(v.ID, 10), Risks: v.Facts.Risks, LeadDate: v.Date}
+		v.CaseID, err = s.openCase(ctx, tx, p, &c, v.Notes)
+		return err
 	})
 }
 
