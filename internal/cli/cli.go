@@ -55,6 +55,7 @@ Usage:
   tuopin visit coverage [--area CODE] [--period YYYY-MM] [--json]
   tuopin board [--area CODE] [--period YYYY-MM] [--json] | board check
   tuopin sample draw [--area CODE] [--period YYYY-MM] [--per-village N] [--seed S] | sample list
+  tuopin monitor alerts FILE.csv [--department NAME] [--dry-run] | list [--area CODE] [--status S] | notices [--date D]
 
 Every command takes --db PATH|postgres://… (default $TUOPIN_DB or ./tuopin.db)
 and --lang zh-CN|en for its messages.
@@ -116,6 +117,8 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		err = e.boardCmd(ctx, args[1:])
 	case "sample":
 		err = e.sampleCmd(ctx, args[1:])
+	case "monitor":
+		err = e.monitorCmd(ctx, args[1:])
 	default:
 		fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
 		return 2

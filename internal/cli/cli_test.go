@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"tuopin/internal/auth"
 	"tuopin/internal/store"
 )
 
@@ -194,6 +195,29 @@ func TestAssessmentCommands(t *testing.T) {
 	}
 	if code, out, _ := run(t, "sample", "draw", "--db", db, "--area", "530627001", "--per-village", "2", "--seed", "9"); code != 0 || !strings.Contains(out, "抽查 sample") {
 		t.Fatalf("sample draw: %s", out)
+	}
+	// A department's file: a bad row writes nothing and is named; then
+	// the good row opens a lead.
+	st, err := store.Open(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := st.GetHousehold(context.Background(), auth.System("t"), 2)
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alerts := filepath.Join(dir, "医保.csv")
+	os.WriteFile(alerts, []byte("身份证号,风险类型,说明\n"+h.Members[0].IDNumber+",因病,住院\n530627198001010011,因病,\n"), 0o644)
+	if code, _, errs := run(t, "monitor", "alerts", alerts, "--db", db, "--department", "县医保局"); code != 1 || !strings.Contains(errs, "第3行") {
+		t.Fatalf("alerts with a bad row: %d %s", code, errs)
+	}
+	os.WriteFile(alerts, []byte("身份证号,风险类型,说明\n"+h.Members[0].IDNumber+",因病,住院\n"), 0o644)
+	if code, out, errs := run(t, "monitor", "alerts", alerts, "--db", db, "--department", "县医保局"); code != 0 || !strings.Contains(out, "1 新线索") {
+		t.Fatalf("alerts: %d %s %s", code, out, errs)
+	}
+	if code, out, _ := run(t, "monitor", "list", "--db", db); code != 0 || !strings.Contains(out, "部门筛查预警") {
+		t.Fatalf("monitor list: %s", out)
 	}
 	if code, out, _ := run(t, "board", "--db", db, "--area", "530627"); code != 0 || !strings.Contains(out, "housing") {
 		t.Fatalf("board: %s", out)
