@@ -38,23 +38,56 @@ func (s *Store) SyncShortfalls(ctx context.Context, rs *policy.RuleSet, f Findin
 }
 
 func (s *Store) syncShortfalls(ctx context.Context, tx *sql.Tx, rs *policy.RuleSet, f Finding) error {
-	rows, err := tx.QueryContext(ctx, `SELECT `+shortfallCols+` FROM shortfalls WHERE household_id = $1 AND ruleset_code = $2 AND status IN `+activeStatuses, f.HouseholdID, rs.Code)
+	active, err := activeItems(ctx, tx, rs.Code, f.HouseholdID, f.HouseholdID)
 	if err != nil {
 		return err
 	}
-	active := map[string]registry.Shortfall{}
+	return s.applyFinding(ctx, tx, rs, f, active[f.HouseholdID])
+}
+
+// activeItems reads the active items of a rule set for the households
+// with IDs from lo to hi, by household and rule.
+func activeItems(ctx context.Context, q querier, set string, lo, hi int64) (map[int64]map[string]registry.Shortfall, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+shortfallCols+` FROM shortfalls WHERE household_id >= $1 AND household_id <= $2 AND ruleset_code = $3
+		AND status IN `+activeStatuses, lo, hi, set)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]map[string]registry.Shortfall{}
 	for rows.Next() {
 		x, err := scanShortfall(rows)
 		if err != nil {
-			rows.Close()
-			return err
+			return nil, err
 		}
-		active[x.RuleCode] = x
+		if out[x.HouseholdID] == nil {
+			out[x.HouseholdID] = map[string]registry.Shortfall{}
+		}
+		out[x.HouseholdID][x.RuleCode] = x
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	return out, rows.Err()
+}
+
+// findingChanges reports whether applyFinding would change anything, so
+// a sync can skip households whose items already match.
+func findingChanges(rs *policy.RuleSet, f Finding, active map[string]registry.Shortfall) bool {
+	for i, r := range rs.Rules {
+		if r.Indicator == "procedure" || f.Status == "non_poor" {
+			continue
+		}
+		failed := f.Fail&(1<<i) != 0
+		x, has := active[r.Code]
+		if (failed && (!has || x.Status == registry.ShortfallResolved)) ||
+			(!failed && has && (x.Status == registry.ShortfallOpen || x.Status == registry.ShortfallInProgress)) {
+			return true
+		}
 	}
+	return false
+}
+
+// applyFinding opens, reopens and resolves one household's items so they
+// match its finding f; active holds its active items by rule.
+func (s *Store) applyFinding(ctx context.Context, tx *sql.Tx, rs *policy.RuleSet, f Finding, active map[string]registry.Shortfall) error {
 	sys := auth.System("assessment")
 	now := s.stamp()
 	for i, r := range rs.Rules {
@@ -295,16 +328,30 @@ func (s *Store) SyncPeriodShortfalls(ctx context.Context, rs *policy.RuleSet, pe
 		if len(batch) == 0 {
 			return n, nil
 		}
-		err = s.tx(ctx, func(tx *sql.Tx) error {
-			for _, f := range batch {
-				if err := s.syncShortfalls(ctx, tx, rs, f); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		// One read of the chunk's active items; a transaction only for the
+		// households whose items change.
+		active, err := activeItems(ctx, s.r, rs.Code, batch[0].HouseholdID, batch[len(batch)-1].HouseholdID)
 		if err != nil {
 			return n, err
+		}
+		var changed []Finding
+		for _, f := range batch {
+			if findingChanges(rs, f, active[f.HouseholdID]) {
+				changed = append(changed, f)
+			}
+		}
+		if len(changed) > 0 {
+			err = s.tx(ctx, func(tx *sql.Tx) error {
+				for _, f := range changed {
+					if err := s.syncShortfalls(ctx, tx, rs, f); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return n, err
+			}
 		}
 		n += len(batch)
 		last = batch[len(batch)-1].HouseholdID
