@@ -34,9 +34,9 @@ import (
 const usage = `tuopin — 脱贫攻坚管理系统 / poverty-alleviation work system
 
 Usage:
-  tuopin serve [--addr :8080] [--demo] [--demo-households N] [--no-migrate]
+  tuopin serve [--addr :8080] [--demo] [--demo-households N] [--demo-months N] [--no-migrate]
   tuopin migrate
-  tuopin demo [--households N] [--seed S]
+  tuopin demo [--households N] [--months N] [--seed S]
   tuopin import households FILE [--dry-run] [--report OUT] [--user NAME]
   tuopin import template OUT.xlsx
   tuopin export households OUT.csv|OUT.xlsx [--area CODE]
@@ -200,6 +200,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 	addr := fs.String("addr", envOr("TUOPIN_ADDR", ":8080"), "listen address")
 	withDemo := fs.Bool("demo", false, "load a demo county into an empty database and create the demo login")
 	demoN := fs.Int("demo-households", 20000, "households in the demo county")
+	demoMonths := fs.Int("demo-months", 12, "months of history in the demo county (0: the bare registry)")
 	noMigrate := fs.Bool("no-migrate", false, "refuse to start on an outdated schema instead of migrating")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -212,7 +213,7 @@ func (e *env) serve(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		err = e.ensureDemo(ctx, s, *demoN)
+		err = e.ensureDemo(ctx, s, *demoN, *demoMonths)
 		s.Close()
 		if err != nil {
 			return err
@@ -241,20 +242,14 @@ const (
 	demoPassword = "tuopin-demo"
 )
 
-func (e *env) ensureDemo(ctx context.Context, s *store.Store, n int) error {
+func (e *env) ensureDemo(ctx context.Context, s *store.Store, n, months int) error {
 	nh, _, err := s.Counts(ctx)
 	if err != nil {
 		return err
 	}
 	if nh == 0 {
-		fmt.Fprintf(e.out, "生成演示县 generating the demo county (%d households)…\n", n)
-		res, err := demo.Load(ctx, s, demo.Options{Households: n, Seed: 1, Progress: e.progress("demo")})
-		if err != nil {
-			return err
-		}
-		e.endProgress()
-		fmt.Fprintf(e.out, "演示县 demo county: %d 户 households, %d 人 members, %d 帮扶干部 cadres, %.1f s\n", res.Households, res.Members, res.Cadres, res.Elapsed.Seconds())
-		if err := e.assessDemo(ctx, s); err != nil {
+		fmt.Fprintf(e.out, "生成演示县 generating the demo county (%d households, %d months of history)…\n", n, months)
+		if err := e.loadDemo(ctx, s, demo.Options{Households: n, Seed: 1, Months: months}); err != nil {
 			return err
 		}
 	}
@@ -321,6 +316,7 @@ func (e *env) endProgress() {
 func (e *env) demo(ctx context.Context, args []string) error {
 	fs, db := e.flags("demo")
 	n := fs.Int("households", 20000, "number of households")
+	months := fs.Int("months", 12, "months of history: visits, findings, shortfalls worked, cases, samples (0: the bare registry)")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same county")
 	if _, err := parse(fs, args); err != nil {
 		return err
@@ -328,19 +324,40 @@ func (e *env) demo(ctx context.Context, args []string) error {
 	if *n < 1 {
 		return usageError{"--households must be at least 1"}
 	}
+	if *months < 0 || *months > 60 {
+		return usageError{"--months must be from 0 to 60"}
+	}
 	s, err := e.open(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	res, err := demo.Load(ctx, s, demo.Options{Households: *n, Seed: *seed, Progress: e.progress("demo")})
+	return e.loadDemo(ctx, s, demo.Options{Households: *n, Seed: *seed, Months: *months})
+}
+
+// loadDemo writes the demo county with its history, or assesses the bare
+// registry for this month, and reports what it made.
+func (e *env) loadDemo(ctx context.Context, s *store.Store, o demo.Options) error {
+	o.Progress = e.progress("demo")
+	o.Log = func(line string) {
+		e.endProgress()
+		fmt.Fprintf(e.out, "  历史 history %s\n", line)
+	}
+	res, err := demo.Load(ctx, s, o)
 	e.endProgress()
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.out, "演示县 demo county: %d 户 households, %d 人 members, %d 帮扶干部 cadres, %d 结对 pairings in %.1f s\n",
 		res.Households, res.Members, res.Cadres, res.Pairings, res.Elapsed.Seconds())
-	return e.assessDemo(ctx, s)
+	if o.Months == 0 {
+		return e.assessDemo(ctx, s)
+	}
+	hr := res.History
+	fmt.Fprintf(e.out, "%d 个月 months: %d 次走访 visits (%d 次落实措施 fixing, %d 次发现风险 finding risks), %d 项措施 measures planned, "+
+		"%d 项核验 verified, %d 项重开 reopened, %d 户纳入监测 cases approved, %d 户风险消除 eliminated, %d 户抽查 sampled\n",
+		hr.Months, hr.Visits+hr.Fixes+hr.Risks, hr.Fixes, hr.Risks, hr.Plans, hr.Verified, hr.Reopened, hr.Cases, hr.Eliminated, hr.Samples)
+	return nil
 }
 
 // assessDemo assesses the demo county for this month, so its findings,

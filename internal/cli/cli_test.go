@@ -98,7 +98,7 @@ func TestCommands(t *testing.T) {
 func TestAssessmentCommands(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "a.db")
-	code, out, errs := run(t, "demo", "--db", db, "--households", "200", "--seed", "5")
+	code, out, errs := run(t, "demo", "--db", db, "--households", "200", "--seed", "5", "--months", "0")
 	if code != 0 || !strings.Contains(out, "研判 assessed") {
 		t.Fatalf("demo: %d %s %s", code, out, errs)
 	}

@@ -388,7 +388,7 @@ func (g *Generator) Cadres(households []HouseholdRef) []registry.Cadre {
 			out = append(out, registry.Cadre{
 				Name: g.name(surnames[g.rng.IntN(len(surnames))]), Unit: unit, UnitLevel: level,
 				Post:  []string{"科员", "副科长", "干部", "站长", "副乡长"}[g.pick(50, 15, 25, 5, 5)],
-				Phone: g.phone(), Area: t.Code, County: t.Code[:6],
+				Phone: g.phone(), Area: t.Code, County: t.Code[:6], Username: fmt.Sprintf("gb%06d", len(out)+1),
 			})
 		}
 	}

@@ -102,3 +102,76 @@ func TestLoad(t *testing.T) {
 		t.Fatalf("pairings %v %v", prs, err)
 	}
 }
+
+func TestLoadWithHistory(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, filepath.Join(t.TempDir(), "h.db"), func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Load(ctx, s, Options{Households: 1500, Seed: 2, Months: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr := res.History
+	if hr.Months != 8 || hr.Plans == 0 || hr.Fixes == 0 || hr.Risks == 0 || hr.Verified == 0 || hr.Cases == 0 || hr.Samples == 0 {
+		t.Fatalf("history: %+v", hr)
+	}
+	if got := s.Now(); !got.Equal(now) {
+		t.Fatalf("the store's clock was left at %v", got)
+	}
+	who := auth.System("t")
+	// Each month is visited (a few households missed) and assessed.
+	for _, p := range []string{"2026-04", "2026-11"} {
+		cov, err := s.VisitCoverage(ctx, who, division.Zhenxiong, p)
+		if err != nil || cov.Total.Rate < 0.9 || cov.Total.Rate == 1 {
+			t.Fatalf("coverage %s: %+v %v", p, cov.Total, err)
+		}
+		if runs, err := s.Runs(ctx, p); err != nil || len(runs) == 0 {
+			t.Fatalf("no assessment run in %s: %v", p, err)
+		}
+	}
+	// The backlog falls, items were worked to verified, and the kept
+	// counts and the audit chain hold.
+	b, err := s.Board(ctx, who, division.Zhenxiong, "2026-11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resolved int64
+	for _, tp := range b.Trend {
+		resolved += tp.Resolved
+	}
+	var verified int64
+	for _, c := range b.Totals {
+		verified += c.Verified
+	}
+	if resolved == 0 || verified == 0 || b.Trend[4].Opened == 0 {
+		t.Fatalf("board: %+v", b)
+	}
+	if diffs, err := s.CheckBoard(ctx); err != nil || len(diffs) != 0 {
+		t.Fatalf("board check: %+v %v", diffs, err)
+	}
+	if _, bad, err := s.VerifyAudit(ctx); bad != nil || err != nil {
+		t.Fatalf("audit: %+v %v", bad, err)
+	}
+	// Cases from all three channels, some approved and some late.
+	cs, err := s.Cases(ctx, who, "", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	channels, statuses := map[string]int{}, map[string]int{}
+	for _, c := range cs {
+		channels[c.Channel]++
+		statuses[c.Status]++
+	}
+	if len(channels) != 3 || statuses[registry.CaseMonitored]+statuses[registry.CaseEliminated] == 0 || statuses[registry.CaseRejected] == 0 {
+		t.Fatalf("cases: channels %v statuses %v", channels, statuses)
+	}
+	if xs, err := s.Samples(ctx, who, "2026-06", ""); err != nil || len(xs) == 0 || xs[0].Status != "done" {
+		t.Fatalf("samples: %+v %v", xs, err)
+	}
+}

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	"tuopin/internal/assess"
 	"tuopin/internal/auth"
 	"tuopin/internal/division"
+	"tuopin/internal/policy"
+	"tuopin/internal/registry"
 	"tuopin/internal/store"
 )
 
@@ -16,12 +19,18 @@ type Options struct {
 	Seed       uint64
 	// Progress, when set, is called now and then with households written.
 	Progress func(done, total int)
+	// Months of history to play after the registry is written (a year by
+	// the command line's default); 0 gives the bare registry.
+	Months int
+	// Log, when set, gets a line per month of history.
+	Log func(string)
 }
 
 // Result counts what was written.
 type Result struct {
 	Households, Members, Cadres, Pairings int
 	Elapsed                               time.Duration
+	History                               HistoryResult
 }
 
 // Load writes a demo county into s in one transaction: all of it or, on
@@ -29,6 +38,15 @@ type Result struct {
 func Load(ctx context.Context, s *store.Store, o Options) (Result, error) {
 	start := time.Now()
 	var res Result
+	clock := s.Clock()
+	now := clock()
+	if o.Months > 0 {
+		// With a history the registry is made and entered as it stood at
+		// the history's start, so nobody in it is born later than that.
+		first := policy.PeriodOf(now.AddDate(0, 1-o.Months, 0)).Start().Add(8 * time.Hour)
+		s.SetClock(func() time.Time { return first })
+		defer s.SetClock(clock)
+	}
 	g := New(s.Divisions(), division.Zhenxiong, o.Seed, s.Now())
 	b, err := s.BeginBulk(ctx, auth.System("demo"))
 	if err != nil {
@@ -82,6 +100,7 @@ func Load(ctx context.Context, s *store.Store, o Options) (Result, error) {
 	if err := b.Commit(); err != nil {
 		return res, err
 	}
+	s.SetClock(clock)
 	// Rural registered population (农村户籍人口) of each village, the
 	// denominator of incidence: the registry holds a fifth to a
 	// seventh of a village's people.
@@ -101,6 +120,23 @@ func Load(ctx context.Context, s *store.Store, o Options) (Result, error) {
 	if o.Progress != nil {
 		o.Progress(o.Households, o.Households)
 	}
-	res = Result{Households: b.Households, Members: b.Members, Cadres: len(cadres), Pairings: len(prs), Elapsed: time.Since(start)}
+	res = Result{Households: b.Households, Members: b.Members, Cadres: len(cadres), Pairings: len(prs)}
+	if o.Months > 0 {
+		h := &history{g: g, s: s, a: assess.New(s), refs: refs, cadre: map[int64]pairedCadre{}, log: o.Log, county: division.Zhenxiong}
+		byID := map[int64]registry.Cadre{}
+		for _, c := range cadres {
+			byID[c.ID] = c
+		}
+		for _, p := range prs {
+			if p.End == "" {
+				h.cadre[p.HouseholdID] = pairedCadre{id: p.CadreID, username: byID[p.CadreID].Username}
+			}
+		}
+		if err := h.run(ctx, o.Months); err != nil {
+			return res, err
+		}
+		res.History = h.res
+	}
+	res.Elapsed = time.Since(start)
 	return res, nil
 }

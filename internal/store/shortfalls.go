@@ -357,3 +357,59 @@ func (s *Store) SyncPeriodShortfalls(ctx context.Context, rs *policy.RuleSet, pe
 		last = batch[len(batch)-1].HouseholdID
 	}
 }
+
+// ShortfallFilter selects items for a list: an area, a status (or
+// "active" for open and in progress), an indicator, only overdue ones.
+type ShortfallFilter struct {
+	Area      string
+	Status    string
+	Indicator string
+	Overdue   bool
+	AfterID   int64 // the last ID of the previous page
+	Limit     int
+}
+
+// ListShortfalls lists the items in scope that match f, by ID.
+func (s *Store) ListShortfalls(ctx context.Context, p auth.Principal, f ShortfallFilter) ([]registry.Shortfall, error) {
+	area, ok := effectiveArea(p, f.Area)
+	if !ok {
+		return nil, notFound()
+	}
+	lo, hi := auth.AreaRange(area)
+	q := `SELECT ` + shortfallCols + ` FROM shortfalls WHERE village_code >= $1 AND village_code < $2 AND id > $3`
+	args := []any{lo, hi, f.AfterID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	switch f.Status {
+	case "":
+	case "active":
+		q += ` AND status IN ('open', 'in_progress')`
+	default:
+		q += ` AND status = ` + arg(f.Status)
+	}
+	if f.Indicator != "" {
+		q += ` AND indicator = ` + arg(f.Indicator)
+	}
+	if f.Overdue {
+		q += ` AND status IN ('open', 'in_progress') AND deadline <> '' AND deadline < ` + arg(s.now().Format("2006-01-02"))
+	}
+	if f.Limit <= 0 || f.Limit > 10000 {
+		f.Limit = 10000
+	}
+	rows, err := s.r.QueryContext(ctx, q+` ORDER BY id LIMIT `+strconv.Itoa(f.Limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []registry.Shortfall{}
+	for rows.Next() {
+		x, err := scanShortfall(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}

@@ -129,6 +129,10 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 // SetClock replaces the store's clock; tests move time with it.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
+// Clock returns the store's clock, so a caller that sets another one for
+// a while can put it back.
+func (s *Store) Clock() func() time.Time { return s.now }
+
 // Now is the store's clock.
 func (s *Store) Now() time.Time { return s.now() }
 
