@@ -5,10 +5,23 @@ package main
 
 import (
 	"os"
+	"runtime/pprof"
 
 	"tuopin/internal/cli"
 )
 
 func main() {
+	// TUOPIN_CPUPROFILE=FILE writes a CPU profile of the command, to find
+	// where a slow run spends its time.
+	if path := os.Getenv("TUOPIN_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				code := cli.Run(os.Args[1:], os.Stdout, os.Stderr)
+				pprof.StopCPUProfile()
+				f.Close()
+				os.Exit(code)
+			}
+		}
+	}
 	os.Exit(cli.Run(os.Args[1:], os.Stdout, os.Stderr))
 }

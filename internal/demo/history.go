@@ -236,13 +236,11 @@ func (h *history) month(ctx context.Context, p policy.Period, at time.Time, last
 	return h.cases(ctx, p, at)
 }
 
-// visit records a visit through the store as the paired cadre and
-// re-assesses the household, as the API does.
+// visit records a visit through the store as the paired cadre. The API
+// re-assesses the household at once; here the month's full run, later in
+// the same month, does.
 func (h *history) visit(ctx context.Context, r HouseholdRef, v *registry.Visit) error {
-	if err := h.s.RecordVisit(ctx, h.cadrePrincipal(r), v); err != nil {
-		return err
-	}
-	return h.a.Household(ctx, r.ID)
+	return h.s.RecordVisit(ctx, h.cadrePrincipal(r), v)
 }
 
 // measureFor is the measure category a cadre plans for an indicator.

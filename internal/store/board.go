@@ -287,24 +287,30 @@ func talliesOf(x *registry.Shortfall) []tally {
 	return out
 }
 
-// moveTallies moves the kept counts from an item's state before (nil for
-// a new item) to after, in the caller's transaction. Counts both states
-// share are left alone.
-func moveTallies(ctx context.Context, tx *sql.Tx, before, after *registry.Shortfall) error {
-	delta := map[tally]int{}
+// tallyDelta gathers moves of the kept counts within a transaction, so
+// a sync that touches many items writes each count once.
+type tallyDelta map[tally]int
+
+// move moves the counts from an item's state before (nil for a new item)
+// to after. Counts both states share are left alone.
+func (d tallyDelta) move(before, after *registry.Shortfall) {
 	if before != nil {
 		for _, t := range talliesOf(before) {
-			delta[t]--
+			d[t]--
 		}
 	}
 	for _, t := range talliesOf(after) {
-		delta[t]++
+		d[t]++
 	}
+}
+
+// flush writes the gathered moves in the caller's transaction.
+func (d tallyDelta) flush(ctx context.Context, tx *sql.Tx) error {
 	// A fixed order, so two transactions on PostgreSQL take row locks in
 	// the same order and cannot deadlock.
-	keys := make([]tally, 0, len(delta))
-	for t, d := range delta {
-		if d != 0 {
+	keys := make([]tally, 0, len(d))
+	for t, n := range d {
+		if n != 0 {
 			keys = append(keys, t)
 		}
 	}
@@ -312,13 +318,13 @@ func moveTallies(ctx context.Context, tx *sql.Tx, before, after *registry.Shortf
 		return cmp.Or(cmp.Compare(a.table, b.table), cmp.Compare(a.village, b.village), cmp.Compare(a.k1, b.k1), cmp.Compare(a.k2, b.k2))
 	})
 	for _, t := range keys {
-		d := delta[t]
 		k := tallyKeys[t.table]
 		if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.table+` (village_code, `+k[0]+`, `+k[1]+`, county, n) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (village_code, `+k[0]+`, `+k[1]+`) DO UPDATE SET n = `+t.table+`.n + excluded.n`,
-			t.village, t.k1, t.k2, division.CountyOf(t.village), d); err != nil {
+			t.village, t.k1, t.k2, division.CountyOf(t.village), d[t]); err != nil {
 			return err
 		}
 	}
+	clear(d)
 	return nil
 }

@@ -42,7 +42,11 @@ func (s *Store) syncShortfalls(ctx context.Context, tx *sql.Tx, rs *policy.RuleS
 	if err != nil {
 		return err
 	}
-	return s.applyFinding(ctx, tx, rs, f, active[f.HouseholdID])
+	d := tallyDelta{}
+	if err := s.applyFinding(ctx, tx, d, rs, f, active[f.HouseholdID]); err != nil {
+		return err
+	}
+	return d.flush(ctx, tx)
 }
 
 // activeItems reads the active items of a rule set for the households
@@ -87,7 +91,7 @@ func findingChanges(rs *policy.RuleSet, f Finding, active map[string]registry.Sh
 
 // applyFinding opens, reopens and resolves one household's items so they
 // match its finding f; active holds its active items by rule.
-func (s *Store) applyFinding(ctx context.Context, tx *sql.Tx, rs *policy.RuleSet, f Finding, active map[string]registry.Shortfall) error {
+func (s *Store) applyFinding(ctx context.Context, tx *sql.Tx, d tallyDelta, rs *policy.RuleSet, f Finding, active map[string]registry.Shortfall) error {
 	sys := auth.System("assessment")
 	now := s.stamp()
 	for i, r := range rs.Rules {
@@ -105,9 +109,7 @@ func (s *Store) applyFinding(ctx context.Context, tx *sql.Tx, rs *policy.RuleSet
 				x.Status, x.OpenedPeriod, x.OpenedAt).Scan(&x.ID); err != nil {
 				return err
 			}
-			if err := moveTallies(ctx, tx, nil, &x); err != nil {
-				return err
-			}
+			d.move(nil, &x)
 			if err := s.logChange(ctx, tx, sys, x.County, "shortfall", x.ID, x.HouseholdID, "open", nil, x); err != nil {
 				return err
 			}
@@ -118,13 +120,13 @@ func (s *Store) applyFinding(ctx context.Context, tx *sql.Tx, rs *policy.RuleSet
 				x.Status = registry.ShortfallInProgress
 			}
 			x.Resolution, x.ResolvedBy, x.ResolvedAt = "", "", ""
-			if err := s.saveShortfall(ctx, tx, sys, "reopen", before, x); err != nil {
+			if err := s.saveShortfall(ctx, tx, d, sys, "reopen", before, x); err != nil {
 				return err
 			}
 		case !failed && has && (x.Status == registry.ShortfallOpen || x.Status == registry.ShortfallInProgress):
 			before := x
 			x.Status, x.Resolution, x.ResolvedBy, x.ResolvedAt, x.Version = registry.ShortfallResolved, "auto", sys.Username, now, x.Version+1
-			if err := s.saveShortfall(ctx, tx, sys, "resolve", before, x); err != nil {
+			if err := s.saveShortfall(ctx, tx, d, sys, "resolve", before, x); err != nil {
 				return err
 			}
 		}
@@ -134,7 +136,7 @@ func (s *Store) applyFinding(ctx context.Context, tx *sql.Tx, rs *policy.RuleSet
 
 // saveShortfall writes an item's state if it still has the version it was
 // read with, and logs the change.
-func (s *Store) saveShortfall(ctx context.Context, tx *sql.Tx, p auth.Principal, action string, before, x registry.Shortfall) error {
+func (s *Store) saveShortfall(ctx context.Context, tx *sql.Tx, d tallyDelta, p auth.Principal, action string, before, x registry.Shortfall) error {
 	res, err := tx.ExecContext(ctx, `UPDATE shortfalls SET status = $1, measure_category = $2, measure_cost = $3, measure_unit = $4, deadline = $5,
 		planned_by = $6, resolution = $7, evidence = $8, resolved_by = $9, resolved_at = $10, verified_by = $11, verified_at = $12, reopened = $13,
 		version = $14 WHERE id = $15 AND version = $16`,
@@ -146,9 +148,7 @@ func (s *Store) saveShortfall(ctx context.Context, tx *sql.Tx, p auth.Principal,
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fault.New(fault.Conflict, "error.conflict")
 	}
-	if err := moveTallies(ctx, tx, &before, &x); err != nil {
-		return err
-	}
+	d.move(&before, &x)
 	return s.logChange(ctx, tx, p, x.County, "shortfall", x.ID, x.HouseholdID, action, before, x)
 }
 
@@ -276,7 +276,11 @@ func (s *Store) ActOnShortfall(ctx context.Context, p auth.Principal, id int64, 
 		default:
 			return bad("action", a.Action, "reason.enum")
 		}
-		if err := s.saveShortfall(ctx, tx, p, a.Action, before, x); err != nil {
+		d := tallyDelta{}
+		if err := s.saveShortfall(ctx, tx, d, p, a.Action, before, x); err != nil {
+			return err
+		}
+		if err := d.flush(ctx, tx); err != nil {
 			return err
 		}
 		out = x
@@ -342,12 +346,19 @@ func (s *Store) SyncPeriodShortfalls(ctx context.Context, rs *policy.RuleSet, pe
 		}
 		if len(changed) > 0 {
 			err = s.tx(ctx, func(tx *sql.Tx) error {
+				// Read again under the write lock: an item may have moved
+				// since the read above.
+				active, err := activeItems(ctx, tx, rs.Code, changed[0].HouseholdID, changed[len(changed)-1].HouseholdID)
+				if err != nil {
+					return err
+				}
+				d := tallyDelta{}
 				for _, f := range changed {
-					if err := s.syncShortfalls(ctx, tx, rs, f); err != nil {
+					if err := s.applyFinding(ctx, tx, d, rs, f, active[f.HouseholdID]); err != nil {
 						return err
 					}
 				}
-				return nil
+				return d.flush(ctx, tx)
 			})
 			if err != nil {
 				return n, err
