@@ -385,13 +385,15 @@ func (h *history) cases(ctx context.Context, p policy.Period, at time.Time) erro
 			return err
 		}
 	}
-	cs, err := h.s.Cases(ctx, county, "", "", 1000)
-	if err != nil {
-		return err
-	}
-	for _, c := range cs {
-		if err := h.advance(ctx, c, p, at); err != nil {
+	for _, st := range []string{registry.CaseLead, registry.CaseNoticed, registry.CaseTownship, registry.CaseMonitored} {
+		cs, err := h.s.Cases(ctx, county, "", st, 1000)
+		if err != nil {
 			return err
+		}
+		for _, c := range cs {
+			if err := h.advance(ctx, c, p, at); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

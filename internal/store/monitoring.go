@@ -482,6 +482,22 @@ func (s *Store) ImportAlerts(ctx context.Context, p auth.Principal, rep *registr
 		hh     int64
 		county string
 	}
+	// The unique index is (county, id_number): match within each county
+	// in scope.
+	var counties []string
+	crows, err := s.r.QueryContext(ctx, `SELECT DISTINCT county FROM households WHERE village_code >= $1 AND village_code < $2`, lo, hi)
+	if err != nil {
+		return err
+	}
+	for crows.Next() {
+		var c string
+		if err := crows.Scan(&c); err != nil {
+			crows.Close()
+			return err
+		}
+		counties = append(counties, c)
+	}
+	crows.Close()
 	var matched []match
 	for _, a := range alerts {
 		num, pr := idcard.Parse(a.IDNumber, s.now())
@@ -500,8 +516,14 @@ func (s *Store) ImportAlerts(ctx context.Context, p auth.Principal, rep *registr
 		}
 		var hh int64
 		var county string
-		err := s.r.QueryRowContext(ctx, `SELECT m.household_id, h.county FROM members m JOIN households h ON h.id = m.household_id
-			WHERE m.id_number = $1 AND h.village_code >= $2 AND h.village_code < $3`, n, lo, hi).Scan(&hh, &county)
+		err := sql.ErrNoRows
+		for _, c := range counties {
+			err = s.r.QueryRowContext(ctx, `SELECT m.household_id, h.county FROM members m JOIN households h ON h.id = m.household_id
+				WHERE m.county = $1 AND m.id_number = $2 AND h.village_code >= $3 AND h.village_code < $4`, c, n, lo, hi).Scan(&hh, &county)
+			if !isNoRows(err) {
+				break
+			}
+		}
 		if isNoRows(err) {
 			bad(a, "id_number", idcard.Mask(n), "reason.no_member")
 			continue
@@ -515,7 +537,7 @@ func (s *Store) ImportAlerts(ctx context.Context, p auth.Principal, rep *registr
 		rep.Committed = len(rep.Errors) == 0 && !dryRun
 		return nil
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		rep.Opened, rep.AlreadyOpen = 0, 0
 		for _, m := range matched {
 			c := registry.Case{HouseholdID: m.hh, Channel: "department", Source: rep.File + " #" + strconv.Itoa(m.a.Row) + " " + m.a.Department}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -27,14 +28,6 @@ type Sample struct {
 	Verifier     string `json:"verifier"`
 	Wrong        bool   `json:"wrong"`        // wrongly exited, or missed
 	Contradicted bool   `json:"contradicted"` // a "no problem" the check contradicts
-}
-
-// sampleKey orders a village's households for a draw: the same seed and
-// month give the same order, so a sample can be drawn again and checked.
-func sampleKey(seed int64, period string, id int64) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(strconv.FormatInt(seed, 10) + "|" + period + "|" + strconv.FormatInt(id, 10)))
-	return h.Sum64()
 }
 
 // DrawSample draws, in every village of area, the perVillage households
@@ -60,14 +53,35 @@ func (s *Store) DrawSample(ctx context.Context, p auth.Principal, period, area s
 	if err != nil {
 		return nil, err
 	}
-	byVillage := map[string][]Sample{}
+	// A household's key is the FNV-1a hash of "seed|period|id": the same
+	// seed and month give the same order, so a sample can be drawn again
+	// and checked. Each village keeps its perVillage households with the
+	// smallest keys, each key computed once, so a draw stays linear.
+	type keyed struct {
+		key uint64
+		x   Sample
+	}
+	byVillage := map[string][]keyed{}
+	prefix := []byte(strconv.FormatInt(seed, 10) + "|" + period + "|")
 	for rows.Next() {
 		var x Sample
 		if err := rows.Scan(&x.HouseholdID, &x.County, &x.Village); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		byVillage[x.Village] = append(byVillage[x.Village], x)
+		h := fnv.New64a()
+		h.Write(prefix)
+		h.Write(strconv.AppendInt(nil, x.HouseholdID, 10))
+		k := keyed{h.Sum64(), x}
+		best := byVillage[x.Village]
+		i := sort.Search(len(best), func(i int) bool { return best[i].key > k.key })
+		if i < perVillage {
+			best = slices.Insert(best, i, k)
+			if len(best) > perVillage {
+				best = best[:perVillage]
+			}
+			byVillage[x.Village] = best
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -80,11 +94,9 @@ func (s *Store) DrawSample(ctx context.Context, p auth.Principal, period, area s
 	sort.Strings(villages)
 	var out []Sample
 	for _, v := range villages {
-		hs := byVillage[v]
-		sort.Slice(hs, func(i, j int) bool {
-			return sampleKey(seed, period, hs[i].HouseholdID) < sampleKey(seed, period, hs[j].HouseholdID)
-		})
-		out = append(out, hs[:min(perVillage, len(hs))]...)
+		for _, k := range byVillage[v] {
+			out = append(out, k.x)
+		}
 	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		now := s.stamp()

@@ -49,3 +49,6 @@ CREATE TABLE monitoring_measures (
     actor       TEXT NOT NULL
 );
 CREATE INDEX monitoring_measures_case ON monitoring_measures(case_id);
+
+-- A visit finds the visitor's cadre record by username.
+CREATE INDEX cadres_username ON cadres(username);
