@@ -43,6 +43,8 @@ type history struct {
 	res    HistoryResult
 	log    func(string)
 	county string
+	// recovered marks cases whose household's recovery visit is done.
+	recovered map[int64]bool
 }
 
 // monthDay is the clock inside a past month: its 28th, late afternoon.
@@ -143,7 +145,7 @@ func (h *history) month(ctx context.Context, p policy.Period, at time.Time, last
 
 	// Risks seen on visits: illness, disaster, lost work. They open items
 	// and monitoring leads (干部排查).
-	for i := 0; i < max(2, n/1000); i++ {
+	for i := 0; i < max(2, n/2000); i++ {
 		r := h.refs[h.g.rng.IntN(n)]
 		if special[r.ID] {
 			continue
@@ -465,6 +467,20 @@ func (h *history) advance(ctx context.Context, c registry.Case, p policy.Period,
 			}
 		}
 		approved, _ := time.Parse("2006-01-02", c.ApprovedAt)
+		// A month after approval the measures work: a visit finds the
+		// household back on its feet.
+		if !h.recovered[c.ID] && !approved.AddDate(0, 1, 0).After(at) {
+			hh, err := h.s.GetHousehold(ctx, admin, c.HouseholdID)
+			if err != nil {
+				return err
+			}
+			v := registry.Visit{HouseholdID: hh.ID, Date: h.day(p, at), Kind: "in_person", Notes: "帮扶措施见效，收入恢复",
+				Facts: fixFacts(&hh, []string{"income", "housing", "water", "medical", "education"}, p)}
+			if err := h.visit(ctx, HouseholdRef{ID: hh.ID, VillageCode: hh.VillageCode}, &v); err != nil {
+				return err
+			}
+			h.recovered[c.ID] = true
+		}
 		if !approved.AddDate(0, registry.EliminationMonths+1, 0).After(at) {
 			a := registry.CaseAction{Action: "eliminate", Evidence: "风险消除评议、公示、审批材料", Date: at.Format("2006-01-02"), Version: c.Version}
 			if _, err := h.a.ActOnCase(ctx, admin, c.ID, a); err == nil {

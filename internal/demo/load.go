@@ -122,7 +122,8 @@ func Load(ctx context.Context, s *store.Store, o Options) (Result, error) {
 	}
 	res = Result{Households: b.Households, Members: b.Members, Cadres: len(cadres), Pairings: len(prs)}
 	if o.Months > 0 {
-		h := &history{g: g, s: s, a: assess.New(s), refs: refs, cadre: map[int64]pairedCadre{}, log: o.Log, county: division.Zhenxiong}
+		h := &history{g: g, s: s, a: assess.New(s), refs: refs, cadre: map[int64]pairedCadre{}, log: o.Log, county: division.Zhenxiong,
+			recovered: map[int64]bool{}}
 		byID := map[int64]registry.Cadre{}
 		for _, c := range cadres {
 			byID[c.ID] = c

@@ -48,8 +48,21 @@ func (s *Store) DrawSample(ctx context.Context, p auth.Principal, period, area s
 		return nil, fault.Fields([]fault.FieldError{{Field: "per_village", Value: strconv.Itoa(perVillage), Reason: i18n.M("reason.range", "min", "1", "max", "1000")}})
 	}
 	lo, hi := auth.AreaRange(area)
-	rows, err := s.r.QueryContext(ctx, `SELECT h.id, h.county, h.village_code FROM households h WHERE h.village_code >= $1 AND h.village_code < $2
-		AND NOT EXISTS (SELECT 1 FROM verification_samples vs WHERE vs.period = $3 AND vs.household_id = h.id)`, lo, hi, period)
+	drawn := map[int64]bool{}
+	drows, err := s.r.QueryContext(ctx, `SELECT household_id FROM verification_samples WHERE period = $1 AND village_code >= $2 AND village_code < $3`, period, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	for drows.Next() {
+		var id int64
+		if err := drows.Scan(&id); err != nil {
+			drows.Close()
+			return nil, err
+		}
+		drawn[id] = true
+	}
+	drows.Close()
+	rows, err := s.r.QueryContext(ctx, `SELECT h.id, h.county, h.village_code FROM households h WHERE h.village_code >= $1 AND h.village_code < $2`, lo, hi)
 	if err != nil {
 		return nil, err
 	}
@@ -63,16 +76,20 @@ func (s *Store) DrawSample(ctx context.Context, p auth.Principal, period, area s
 	}
 	byVillage := map[string][]keyed{}
 	prefix := []byte(strconv.FormatInt(seed, 10) + "|" + period + "|")
+	hash, buf := fnv.New64a(), make([]byte, 0, 20)
 	for rows.Next() {
 		var x Sample
 		if err := rows.Scan(&x.HouseholdID, &x.County, &x.Village); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		h := fnv.New64a()
-		h.Write(prefix)
-		h.Write(strconv.AppendInt(nil, x.HouseholdID, 10))
-		k := keyed{h.Sum64(), x}
+		if drawn[x.HouseholdID] {
+			continue
+		}
+		hash.Reset()
+		hash.Write(prefix)
+		hash.Write(strconv.AppendInt(buf[:0], x.HouseholdID, 10))
+		k := keyed{hash.Sum64(), x}
 		best := byVillage[x.Village]
 		i := sort.Search(len(best), func(i int) bool { return best[i].key > k.key })
 		if i < perVillage {

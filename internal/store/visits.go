@@ -134,8 +134,25 @@ func (s *Store) Visits(ctx context.Context, p auth.Principal, householdID int64)
 	if _, err := s.getHousehold(ctx, s.r, p, householdID); err != nil {
 		return nil, err
 	}
+	return s.visits(ctx, `household_id = $1 ORDER BY visit_date DESC, id DESC`, householdID)
+}
+
+// Visit returns one visit in scope.
+func (s *Store) Visit(ctx context.Context, p auth.Principal, id int64) (registry.Visit, error) {
+	lo, hi := p.ScopeRange()
+	vs, err := s.visits(ctx, `id = $1 AND village_code >= $2 AND village_code < $3`, id, lo, hi)
+	if err != nil {
+		return registry.Visit{}, err
+	}
+	if len(vs) == 0 {
+		return registry.Visit{}, notFound()
+	}
+	return vs[0], nil
+}
+
+func (s *Store) visits(ctx context.Context, where string, args ...any) ([]registry.Visit, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, county, household_id, village_code, visit_date, period, kind, visitor, cadre_id, paired_cadre_id,
-		facts, no_problem, notes, lat, lng, photo, created_at FROM visits WHERE household_id = $1 ORDER BY visit_date DESC, id DESC`, householdID)
+		facts, no_problem, notes, lat, lng, photo, created_at FROM visits WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
