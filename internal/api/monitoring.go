@@ -9,6 +9,7 @@ import (
 	"tuopin/internal/importer"
 	"tuopin/internal/policy"
 	"tuopin/internal/registry"
+	"tuopin/internal/store"
 )
 
 // registerMonitoring adds the routes of monitoring cases (防返贫监测).
@@ -58,7 +59,8 @@ func (h *Handler) openCase(w http.ResponseWriter, r *http.Request, p auth.Princi
 func (h *Handler) listCases(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
-	cs, err := h.Store.Cases(r.Context(), p, q.Get("area"), q.Get("status"), limit)
+	before, _ := strconv.ParseInt(q.Get("before"), 10, 64)
+	cs, err := h.Store.Cases(r.Context(), p, store.CaseFilter{Area: q.Get("area"), Status: q.Get("status"), BeforeID: before, Limit: limit})
 	if err != nil {
 		return err
 	}

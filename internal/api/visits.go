@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"tuopin/internal/assess"
 	"tuopin/internal/auth"
@@ -14,6 +15,7 @@ import (
 func (h *Handler) registerVisits(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/visits", h.auth(h.recordVisit))
 	mux.Handle("GET /api/v1/households/{id}/visits", h.auth(h.listVisits))
+	mux.Handle("GET /api/v1/visits/{id}", h.auth(h.getVisit))
 	mux.Handle("GET /api/v1/coverage", h.auth(h.coverage))
 }
 
@@ -54,6 +56,36 @@ func (h *Handler) listVisits(w http.ResponseWriter, r *http.Request, p auth.Prin
 	return list(w, vs, len(vs))
 }
 
+func (h *Handler) getVisit(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	v, err := h.Store.Visit(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// areaShortfalls lists an area's items: ?area=&status=&indicator=
+// &overdue=1&after=ID&limit=N.
+func (h *Handler) areaShortfalls(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	q := r.URL.Query()
+	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	xs, err := h.Store.ListShortfalls(r.Context(), p, store.ShortfallFilter{Area: q.Get("area"), Status: q.Get("status"), Indicator: q.Get("indicator"),
+		Overdue: q.Get("overdue") == "1", AfterID: after, Limit: limit})
+	if err != nil {
+		return err
+	}
+	return list(w, xs, len(xs))
+}
+
 func (h *Handler) coverage(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	q := r.URL.Query()
 	period := q.Get("period")
@@ -71,6 +103,7 @@ func (h *Handler) coverage(w http.ResponseWriter, r *http.Request, p auth.Princi
 // registerShortfalls adds the routes of shortfall work (一月一解决).
 func (h *Handler) registerShortfalls(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/households/{id}/shortfalls", h.auth(h.listShortfalls))
+	mux.Handle("GET /api/v1/shortfalls", h.auth(h.areaShortfalls))
 	mux.Handle("POST /api/v1/shortfalls/{id}/actions", h.auth(h.actOnShortfall))
 	mux.Handle("GET /api/v1/board", h.auth(h.board))
 }

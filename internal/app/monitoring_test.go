@@ -86,7 +86,8 @@ func TestMonitoringAPI(t *testing.T) {
 		json.Unmarshal(b, &out)
 		return resp.StatusCode, out
 	}
-	good := other.Members[0].IDNumber
+	otherFull, _ := s.GetHousehold(context.Background(), auth.System("t"), other.ID)
+	good := otherFull.Members[0].IDNumber
 	code, rep := post("身份证号,风险类型\n"+good+",因病\n11010519491231002X,火星\n", "")
 	if code != 422 || len(rep["errors"].([]any)) != 1 || rep["errors"].([]any)[0].(map[string]any)["row"].(float64) != 3 {
 		t.Fatalf("bad file: %d %v", code, rep)
@@ -109,7 +110,14 @@ func TestMonitoringAPI(t *testing.T) {
 		t.Fatalf("second case: %d %v", code, c)
 	}
 	// Out of scope is 404.
-	if code, _ := call(t, "GET", base+"/api/v1/monitoring/cases/"+id, token(t, s, "far", auth.TownshipOfficer, "530627999"), nil); code != 404 {
+	far := ""
+	for _, town := range division.MustBuiltin().Children(division.Zhenxiong) {
+		if !strings.HasPrefix(h.VillageCode, town.Code) {
+			far = town.Code
+			break
+		}
+	}
+	if code, _ := call(t, "GET", base+"/api/v1/monitoring/cases/"+id, token(t, s, "far", auth.TownshipOfficer, far), nil); code != 404 {
 		t.Fatalf("out of scope: %d", code)
 	}
 }

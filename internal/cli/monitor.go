@@ -12,6 +12,7 @@ import (
 	"tuopin/internal/i18n"
 	"tuopin/internal/importer"
 	"tuopin/internal/registry"
+	"tuopin/internal/store"
 )
 
 // monitorCmd runs the monitoring (防返贫监测) commands: import a
@@ -61,7 +62,7 @@ func (e *env) monitorCmd(ctx context.Context, args []string) error {
 			return nil
 		}
 	case "list":
-		cs, err := s.Cases(ctx, who, *area, *status, 0)
+		cs, err := s.Cases(ctx, who, store.CaseFilter{Area: *area, Status: *status})
 		if err != nil {
 			return err
 		}

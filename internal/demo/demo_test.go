@@ -159,7 +159,7 @@ func TestLoadWithHistory(t *testing.T) {
 		t.Fatalf("audit: %+v %v", bad, err)
 	}
 	// Cases from all three channels, some approved and some late.
-	cs, err := s.Cases(ctx, who, "", "", 0)
+	cs, err := s.Cases(ctx, who, store.CaseFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

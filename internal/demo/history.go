@@ -388,14 +388,20 @@ func (h *history) cases(ctx context.Context, p policy.Period, at time.Time) erro
 		}
 	}
 	for _, st := range []string{registry.CaseLead, registry.CaseNoticed, registry.CaseTownship, registry.CaseMonitored} {
-		cs, err := h.s.Cases(ctx, county, "", st, 1000)
-		if err != nil {
-			return err
-		}
-		for _, c := range cs {
-			if err := h.advance(ctx, c, p, at); err != nil {
+		for before := int64(0); ; {
+			cs, err := h.s.Cases(ctx, county, store.CaseFilter{Status: st, BeforeID: before})
+			if err != nil {
 				return err
 			}
+			if len(cs) == 0 {
+				break
+			}
+			for _, c := range cs {
+				if err := h.advance(ctx, c, p, at); err != nil {
+					return err
+				}
+			}
+			before = cs[len(cs)-1].ID
 		}
 	}
 	return nil

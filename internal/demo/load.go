@@ -53,6 +53,10 @@ func Load(ctx context.Context, s *store.Store, o Options) (Result, error) {
 		return res, err
 	}
 	b.KeepIDs = true
+	if err := b.DeferIndexes(); err != nil {
+		b.Rollback()
+		return res, err
+	}
 	refs := make([]HouseholdRef, 0, o.Households)
 	persons := map[string]int64{}
 	numbers := make([]string, 0, o.Households)

@@ -181,10 +181,19 @@ func (s *Store) flagCase(c *registry.Case) {
 	}
 }
 
-// Cases lists the cases of an area in scope, newest first, optionally of
-// one status, at most limit of them, each with its overdue flag.
-func (s *Store) Cases(ctx context.Context, p auth.Principal, area, status string, limit int) ([]registry.Case, error) {
-	area, ok := effectiveArea(p, area)
+// CaseFilter selects cases for a list: an area, a status, and a page of
+// at most Limit (1,000) cases with IDs below BeforeID (0: from the newest).
+type CaseFilter struct {
+	Area     string
+	Status   string
+	BeforeID int64
+	Limit    int
+}
+
+// Cases lists the cases of an area in scope, newest first, each with its
+// overdue flag.
+func (s *Store) Cases(ctx context.Context, p auth.Principal, f CaseFilter) ([]registry.Case, error) {
+	area, ok := effectiveArea(p, f.Area)
 	if !ok {
 		return nil, notFound()
 	}
@@ -192,10 +201,15 @@ func (s *Store) Cases(ctx context.Context, p auth.Principal, area, status string
 	q := `SELECT ` + caseCols + `, (SELECT COUNT(*) FROM monitoring_measures m WHERE m.case_id = c.id)
 		FROM monitoring_cases c JOIN households h ON h.id = c.household_id WHERE c.village_code >= $1 AND c.village_code < $2`
 	args := []any{lo, hi}
-	if status != "" {
-		q += ` AND c.status = $3`
-		args = append(args, status)
+	if f.Status != "" {
+		args = append(args, f.Status)
+		q += ` AND c.status = $` + strconv.Itoa(len(args))
 	}
+	if f.BeforeID > 0 {
+		args = append(args, f.BeforeID)
+		q += ` AND c.id < $` + strconv.Itoa(len(args))
+	}
+	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}

@@ -116,7 +116,7 @@ func TestMonitoringCaseLifecycle(t *testing.T) {
 		// County approval: the county's role; 2026-11-02 + 15 days has passed.
 		_, err = act(town, registry.CaseAction{Action: "county_approve", Outcome: "approve", Evidence: "x"})
 		want(err, fault.Forbidden, "county approval by the township")
-		if cs, _ := s.Cases(ctx, admin, "", registry.CaseTownship, 0); len(cs) != 1 || cs[0].Overdue != "approval" {
+		if cs, _ := s.Cases(ctx, admin, store.CaseFilter{Status: registry.CaseTownship}); len(cs) != 1 || cs[0].Overdue != "approval" {
 			t.Fatalf("late case not flagged: %+v", cs)
 		}
 		_, err = act(admin, registry.CaseAction{Action: "county_approve", Outcome: "approve", Evidence: "县级确认文件", Date: "2026-11-29"})
@@ -190,7 +190,7 @@ func TestDepartmentAlerts(t *testing.T) {
 		if rep.Committed || rep.Matched != 1 || len(rep.Errors) != 2 || rep.Errors[0].Row != 3 || rep.Errors[1].Row != 4 {
 			t.Fatalf("report: %+v", rep)
 		}
-		if cs, _ := s.Cases(ctx, admin, "", "", 0); len(cs) != 0 {
+		if cs, _ := s.Cases(ctx, admin, store.CaseFilter{}); len(cs) != 0 {
 			t.Fatalf("a file with errors wrote %d cases", len(cs))
 		}
 		// A dry run writes nothing either.
@@ -202,13 +202,13 @@ func TestDepartmentAlerts(t *testing.T) {
 		if err := s.ImportAlerts(ctx, town, &rep, []registry.DepartmentAlert{good}, false); err != nil || !rep.Committed || rep.Opened != 1 {
 			t.Fatalf("import: %+v %v", rep, err)
 		}
-		cs, _ := s.Cases(ctx, admin, "", "", 0)
+		cs, _ := s.Cases(ctx, admin, store.CaseFilter{})
 		if len(cs) != 1 || cs[0].HouseholdID != a.ID || cs[0].Channel != "department" || cs[0].Risks[0] != "illness" {
 			t.Fatalf("cases: %+v", cs)
 		}
 		// Viewers do not see risks, which can reveal health.
 		viewer := auth.Principal{Username: "v", Role: auth.Viewer, Area: "530627"}
-		if vc, _ := s.Cases(ctx, viewer, "", "", 0); len(vc) != 1 || len(vc[0].Risks) != 0 {
+		if vc, _ := s.Cases(ctx, viewer, store.CaseFilter{}); len(vc) != 1 || len(vc[0].Risks) != 0 {
 			t.Fatalf("viewer cases: %+v", vc)
 		}
 		rep = registry.AlertReport{File: "医保.csv"}
