@@ -27,10 +27,13 @@ func (h *Handler) recordVisit(w http.ResponseWriter, r *http.Request, p auth.Pri
 		return err
 	}
 	v.ID = 0
-	if err := h.Store.RecordVisit(r.Context(), p, &v); err != nil {
+	if h.Assess != nil {
+		if err := h.Assess.RecordVisit(r.Context(), p, &v); err != nil {
+			return err
+		}
+	} else if err := h.Store.RecordVisit(r.Context(), p, &v); err != nil {
 		return err
 	}
-	h.reassess(r.Context(), v.HouseholdID)
 	out := struct {
 		Visit      registry.Visit      `json:"visit"`
 		Assessment *assess.Explanation `json:"assessment"`

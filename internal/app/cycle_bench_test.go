@@ -46,6 +46,8 @@ func benchCounty(b *testing.B, n, months int) (*Main, string) {
 			b.Fatal(err)
 		}
 		b.Logf("demo county of %d households with %d months: %.1f s", n, months, time.Since(start).Seconds())
+	}
+	if _, err := m.Store.UserByName(ctx, "bench"); err != nil {
 		if _, err := m.Store.AddUser(ctx, "bench", "bench-password", auth.CountyAdmin, division.Zhenxiong); err != nil {
 			b.Fatal(err)
 		}

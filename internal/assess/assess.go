@@ -363,43 +363,72 @@ func (a *Assessor) Household(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	// The run row and the findings commit together; the run's ID, later
-	// than any full run already going, keeps this finding from that run's
-	// clean-up.
-	run := &store.Run{Period: period.String(), Area: h.VillageCode, Actor: "assess", Kind: "household", Households: 1}
-	if err := w.BeginRun(run, ids(sets)); err != nil {
+	f := policy.NewFrame(1)
+	if err := a.judgeInto(w, f, &h, sets, params, period); err != nil {
 		w.Rollback()
 		return err
 	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return a.afterHousehold(ctx, sets, f)
+}
+
+// RecordVisit stores a visit and re-assesses its household in the same
+// transaction, so the findings, the shortfall items and the board move
+// with the visit or not at all.
+func (a *Assessor) RecordVisit(ctx context.Context, p auth.Principal, v *registry.Visit) error {
+	period := policy.PeriodOf(a.now())
+	sets, params, err := a.inForce(ctx, period)
+	if err != nil {
+		return err
+	}
 	f := policy.NewFrame(1)
-	ev := judgeBatch(f, []*registry.Household{&h}, sets, params, period, run.ID, nil)
+	err = a.S.RecordVisitThen(ctx, p, v, func(w *store.FindingWriter, h *registry.Household) error {
+		f.Reset()
+		return a.judgeInto(w, f, h, sets, params, period)
+	})
+	if err != nil {
+		return err
+	}
+	return a.afterHousehold(ctx, sets, f)
+}
+
+// judgeInto judges one household with sets and queues its run row,
+// snapshots and findings on w; the exit set's failures open shortfall
+// items and its passes resolve them, in the same transaction.
+func (a *Assessor) judgeInto(w *store.FindingWriter, f *policy.Frame, h *registry.Household, sets []*policy.Compiled, params *policy.Params, period policy.Period) error {
+	// The run's ID, later than any full run already going, keeps this
+	// finding from that run's clean-up.
+	run := &store.Run{Period: period.String(), Area: h.VillageCode, Actor: "assess", Kind: "household", Households: 1}
+	if err := w.BeginRun(run, ids(sets)); err != nil {
+		return err
+	}
+	ev := judgeBatch(f, []*registry.Household{h}, sets, params, period, run.ID, nil)
 	if ev.err != nil {
-		w.Rollback()
 		return ev.err
 	}
 	for i := range ev.findings {
 		if ev.snapshots[i] != nil {
 			if err := w.Snapshot(h.ID, h.County, ev.findings[i].Hash, ev.snapshots[i]); err != nil {
-				w.Rollback()
 				return err
 			}
 		}
 		if err := w.Add(&ev.findings[i]); err != nil {
-			w.Rollback()
 			return err
 		}
-		// The exit set's failures open shortfall items and its passes
-		// resolve them, in the same transaction as the finding.
 		if c := sets[i%len(sets)]; c.Set.Kind == policy.KindExit {
 			if err := w.SyncShortfalls(c.Set, ev.findings[i]); err != nil {
-				w.Rollback()
 				return err
 			}
 		}
 	}
-	if err := w.Close(); err != nil {
-		return err
-	}
+	return nil
+}
+
+// afterHousehold marks the sets used and updates the preview cache with
+// the household just judged (row 0 of f).
+func (a *Assessor) afterHousehold(ctx context.Context, sets []*policy.Compiled, f *policy.Frame) error {
 	var unused []int64
 	for _, c := range sets {
 		if !c.Set.Used {

@@ -490,12 +490,23 @@ func TestVisitOpensAndResolvesShortfall(t *testing.T) {
 		}
 		grade := func(g string) {
 			t.Helper()
+			// The visit and its re-assessment commit together.
 			v := registry.Visit{HouseholdID: h.ID, Date: "2026-11-28", Kind: "in_person", Facts: registry.VisitFacts{HousingGrade: &g}}
-			if err := s.RecordVisit(ctx, admin, &v); err != nil {
+			if err := a.RecordVisit(ctx, admin, &v); err != nil {
 				t.Fatal(err)
 			}
-			if err := a.Household(ctx, h.ID); err != nil {
+			ex, err := a.Explain(ctx, admin, h.ID, "2026-11")
+			if err != nil {
 				t.Fatal(err)
+			}
+			for _, set := range ex.Sets {
+				for _, r := range set.Rules {
+					for _, in := range r.Inputs {
+						if in.Name == "housing_grade" && in.Value != g {
+							t.Fatalf("finding after the visit read housing_grade %v, want %s", in.Value, g)
+						}
+					}
+				}
 			}
 		}
 		housing := func() *registry.Shortfall {

@@ -63,7 +63,7 @@ func (a *Assessor) Explain(ctx context.Context, p auth.Principal, householdID in
 		}
 	}
 	// The household itself must be in scope, or the answer is 404.
-	if _, err := a.S.GetHousehold(ctx, p, householdID); err != nil {
+	if err := a.S.InScope(ctx, p, householdID); err != nil {
 		return nil, err
 	}
 	finds, err := a.S.Findings(ctx, p, householdID, period)

@@ -613,10 +613,7 @@ func (e *env) visitCmd(ctx context.Context, args []string) error {
 		}
 	}
 	v.NoProblem = *noProblem
-	if err := s.RecordVisit(ctx, who, &v); err != nil {
-		return err
-	}
-	if err := assess.New(s).Household(ctx, v.HouseholdID); err != nil {
+	if err := assess.New(s).RecordVisit(ctx, who, &v); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.out, "已记录走访 visit recorded: %d (household %d, %s)\n", v.ID, v.HouseholdID, v.Date)

@@ -186,6 +186,12 @@ func (w *FindingWriter) begin() error {
 	if err != nil {
 		return err
 	}
+	w.use(tx)
+	return nil
+}
+
+// use prepares the writer's statements on tx.
+func (w *FindingWriter) use(tx *sql.Tx) {
 	w.tx = tx
 	snapCols := []string{"household_id", "hash", "county", "data"}
 	if w.s.Dialect == SQLite {
@@ -201,7 +207,17 @@ func (w *FindingWriter) begin() error {
 		w.snaps = newBatch(tx, w.s.Dialect, "fact_snapshots", snapCols, " ON CONFLICT (household_id, hash) DO NOTHING")
 		w.finds = newBatch(tx, w.s.Dialect, "assessments", assessmentCols, assessmentUpsert)
 	}
-	return nil
+}
+
+// flush writes what is queued in the writer's transaction without
+// committing it; the owner of a borrowed transaction commits.
+func (w *FindingWriter) flush() error {
+	defer w.snaps.close()
+	defer w.finds.close()
+	if err := w.snaps.flush(w.ctx); err != nil {
+		return err
+	}
+	return w.finds.flush(w.ctx)
 }
 
 // BeginRun records a run inside the writer's transaction, for a run of

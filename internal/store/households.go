@@ -222,6 +222,13 @@ func (s *Store) getHousehold(ctx context.Context, q querier, p auth.Principal, i
 	return h, err
 }
 
+// InScope answers nil when household id exists within the principal's
+// scope, and not found otherwise.
+func (s *Store) InScope(ctx context.Context, p auth.Principal, id int64) error {
+	_, err := s.getHousehold(ctx, s.r, p, id)
+	return err
+}
+
 // GetHousehold returns one household in scope with its members, incomes
 // and pairings; personal data is masked for roles that may not see it.
 func (s *Store) GetHousehold(ctx context.Context, p auth.Principal, id int64) (registry.Household, error) {

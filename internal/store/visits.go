@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -19,6 +20,17 @@ import (
 // all in one transaction. Concurrent visits to one household are applied
 // one after the other, so neither loses the other's changes.
 func (s *Store) RecordVisit(ctx context.Context, p auth.Principal, v *registry.Visit) error {
+	return s.RecordVisitThen(ctx, p, v, nil)
+}
+
+// AfterVisit runs inside a visit's transaction with the household as the
+// visit left it (members and incomes included) and a finding writer bound
+// to that transaction: the re-assessment commits with the visit, or
+// neither does.
+type AfterVisit func(w *FindingWriter, h *registry.Household) error
+
+// RecordVisitThen is RecordVisit with then run in its transaction.
+func (s *Store) RecordVisitThen(ctx context.Context, p auth.Principal, v *registry.Visit, then AfterVisit) error {
 	if !p.CanVisit() {
 		return fault.New(fault.Forbidden, "error.forbidden")
 	}
@@ -69,14 +81,28 @@ func (s *Store) RecordVisit(ctx context.Context, p auth.Principal, v *registry.V
 		if err := s.logChange(ctx, tx, p, h.County, "visit", v.ID, h.ID, "create", nil, v); err != nil {
 			return err
 		}
-		if len(v.Facts.Risks) == 0 {
+		if len(v.Facts.Risks) > 0 {
+			// A risk seen on a visit is a lead from the cadre's screening
+			// (干部排查), unless the household already has a case.
+			c := registry.Case{HouseholdID: h.ID, Channel: "cadre_screening", Source: "visit:" + strconv.FormatInt(v.ID, 10), Risks: v.Facts.Risks, LeadDate: v.Date}
+			if v.CaseID, err = s.openCase(ctx, tx, p, &c, v.Notes); err != nil {
+				return err
+			}
+		}
+		if then == nil {
 			return nil
 		}
-		// A risk seen on a visit is a lead from the cadre's screening
-		// (干部排查), unless the household already has a case.
-		c := registry.Case{HouseholdID: h.ID, Channel: "cadre_screening", Source: "visit:" + strconv.FormatInt(v.ID, 10), Risks: v.Facts.Risks, LeadDate: v.Date}
-		v.CaseID, err = s.openCase(ctx, tx, p, &c, v.Notes)
-		return err
+		if h.Incomes, err = s.incomes(ctx, tx, h.ID); err != nil {
+			return err
+		}
+		w := &FindingWriter{s: s, ctx: ctx, stamp: s.stamp(), chunk: math.MaxInt}
+		w.use(tx)
+		if err := then(w, &h); err != nil {
+			w.snaps.close()
+			w.finds.close()
+			return err
+		}
+		return w.flush()
 	})
 }
 
