@@ -466,7 +466,7 @@ func (h *history) advance(ctx context.Context, c registry.Case, p policy.Period,
 		h.res.Cases++
 	}
 	if c.Status == registry.CaseMonitored {
-		if full, err := h.s.Case(ctx, admin, c.ID); err == nil && len(full.Measures) == 0 {
+		if c.MeasureCount == 0 {
 			m := &registry.CaseMeasure{Category: []string{"employment", "health", "safety_net", "industry"}[c.ID%4], Description: "落实针对性帮扶措施", Unit: "县乡村振兴局"}
 			if err := step(cadre, 20, registry.CaseAction{Action: "assist", Measure: m}); err != nil {
 				return err

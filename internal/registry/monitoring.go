@@ -29,9 +29,11 @@ type Case struct {
 
 	// Overdue is set on lists: still unapproved ApprovalDays after the lead,
 	// or monitored a month with no measure.
-	Overdue  string        `json:"overdue,omitempty"`
-	Steps    []CaseStep    `json:"steps,omitempty"`
-	Measures []CaseMeasure `json:"measures,omitempty"`
+	Overdue string `json:"overdue,omitempty"`
+	// MeasureCount is the number of measures given, filled on lists.
+	MeasureCount int           `json:"measure_count"`
+	Steps        []CaseStep    `json:"steps,omitempty"`
+	Measures     []CaseMeasure `json:"measures,omitempty"`
 }
 
 // CaseStep is one step of a case, with who took it, when and the evidence.

@@ -141,6 +141,7 @@ func (s *Store) Case(ctx context.Context, p auth.Principal, id int64) (registry.
 	if c.Measures, err = s.caseMeasures(ctx, s.r, id); err != nil {
 		return c, err
 	}
+	c.MeasureCount = len(c.Measures)
 	s.flagCase(&c)
 	if !p.SeesPersonal() {
 		c.Risks = []string{}
@@ -166,7 +167,7 @@ func (s *Store) caseMeasures(ctx context.Context, q querier, id int64) ([]regist
 }
 
 // flagCase sets Overdue: a case not approved ApprovalDays after its lead,
-// or monitored MeasureDays with no measure (Measures must be loaded).
+// or monitored MeasureDays with no measure (MeasureCount must be set).
 func (s *Store) flagCase(c *registry.Case) {
 	today := dayOf(s.now())
 	switch c.Status {
@@ -175,7 +176,7 @@ func (s *Store) flagCase(c *registry.Case) {
 			c.Overdue = "approval"
 		}
 	case registry.CaseMonitored:
-		if ap, err := time.Parse("2006-01-02", c.ApprovedAt); err == nil && len(c.Measures) == 0 && dayOf(ap.AddDate(0, 0, registry.MeasureDays)) < today {
+		if ap, err := time.Parse("2006-01-02", c.ApprovedAt); err == nil && c.MeasureCount == 0 && dayOf(ap.AddDate(0, 0, registry.MeasureDays)) < today {
 			c.Overdue = "measure"
 		}
 	}
@@ -219,15 +220,14 @@ func (s *Store) Cases(ctx context.Context, p auth.Principal, f CaseFilter) ([]re
 	}
 	defer rows.Close()
 	out := []registry.Case{}
+	var c0 registry.Case
 	for rows.Next() {
-		var measures int
-		c, err := scanCase(scannerFunc(func(dest ...any) error { return rows.Scan(append(dest, &measures)...) }))
+		c, err := scanCase(scannerFunc(func(dest ...any) error { return rows.Scan(append(dest, &c0.MeasureCount)...) }))
 		if err != nil {
 			return nil, err
 		}
-		c.Measures = make([]registry.CaseMeasure, measures)
+		c.MeasureCount = c0.MeasureCount
 		s.flagCase(&c)
-		c.Measures = nil
 		if !p.SeesPersonal() {
 			c.Risks = []string{}
 		}
