@@ -85,28 +85,32 @@ func (s *Store) Board(ctx context.Context, p auth.Principal, area, period string
 		}
 		return c
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT village_code, indicator, status, n FROM board_counts WHERE village_code >= $1 AND village_code < $2 AND n <> 0`, lo, hi)
+	// Sums by sub-area and indicator in SQL; a county or wider area reads
+	// the township sums, one row per township, indicator and status.
+	counts, areaCol := "board_counts", "village_code"
+	if sub <= 9 {
+		counts, areaCol = "board_town_counts", "area_code"
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT substr(`+areaCol+`, 1, $3), indicator,
+		SUM(CASE WHEN status = 'open' THEN n ELSE 0 END), SUM(CASE WHEN status = 'in_progress' THEN n ELSE 0 END),
+		SUM(CASE WHEN status = 'resolved' THEN n ELSE 0 END), SUM(CASE WHEN status = 'verified' THEN n ELSE 0 END)
+		FROM `+counts+` WHERE `+areaCol+` >= $1 AND `+areaCol+` < $2 GROUP BY substr(`+areaCol+`, 1, $3), indicator
+		HAVING SUM(n) <> 0`, lo, hi, sub)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var v, ind, st string
-		var n int64
-		if err := rows.Scan(&v, &ind, &st, &n); err != nil {
+		var a, ind string
+		var x BoardCell
+		if err := rows.Scan(&a, &ind, &x.Open, &x.InProgress, &x.Resolved, &x.Verified); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		for _, c := range []*BoardCell{cell(v[:min(sub, len(v))], ind), totals[ind]} {
-			switch st {
-			case "open":
-				c.Open += n
-			case "in_progress":
-				c.InProgress += n
-			case "resolved":
-				c.Resolved += n
-			case "verified":
-				c.Verified += n
-			}
+		for _, c := range []*BoardCell{cell(a, ind), totals[ind]} {
+			c.Open += x.Open
+			c.InProgress += x.InProgress
+			c.Resolved += x.Resolved
+			c.Verified += x.Verified
 		}
 	}
 	rows.Close()
@@ -114,8 +118,8 @@ func (s *Store) Board(ctx context.Context, p auth.Principal, area, period string
 		return nil, err
 	}
 	today := s.now().Format("2006-01-02")
-	orows, err := s.r.QueryContext(ctx, `SELECT village_code, indicator, SUM(n) FROM board_deadlines WHERE village_code >= $1 AND village_code < $2
-		AND deadline < $3 AND n <> 0 GROUP BY village_code, indicator`, lo, hi, today)
+	orows, err := s.r.QueryContext(ctx, `SELECT substr(village_code, 1, $4), indicator, SUM(n) FROM board_deadlines WHERE village_code >= $1 AND village_code < $2
+		AND deadline < $3 GROUP BY substr(village_code, 1, $4), indicator HAVING SUM(n) <> 0`, lo, hi, today, sub)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +130,7 @@ func (s *Store) Board(ctx context.Context, p auth.Principal, area, period string
 			orows.Close()
 			return nil, err
 		}
-		cell(v[:min(sub, len(v))], ind).Overdue += n
+		cell(v, ind).Overdue += n
 		totals[ind].Overdue += n
 	}
 	orows.Close()
@@ -200,6 +204,8 @@ type BoardDiff struct {
 // items.
 var recounts = map[string]string{
 	"board_counts": `SELECT village_code, indicator, status, COUNT(*) FROM shortfalls GROUP BY village_code, indicator, status`,
+	"board_town_counts": `SELECT substr(village_code, 1, 9), indicator, status, COUNT(*) FROM shortfalls
+		GROUP BY substr(village_code, 1, 9), indicator, status`,
 	"board_trend": `SELECT village_code, opened_period, 'opened', COUNT(*) FROM shortfalls GROUP BY village_code, opened_period
 		UNION ALL SELECT village_code, substr(resolved_at, 1, 7), 'resolved', COUNT(*) FROM shortfalls WHERE resolved_at <> ''
 		GROUP BY village_code, substr(resolved_at, 1, 7)`,
@@ -229,7 +235,7 @@ func (s *Store) CheckBoard(ctx context.Context) ([]BoardDiff, error) {
 			}
 			return m, rows.Err()
 		}
-		kept, err := read(`SELECT village_code, ` + k[0] + `, ` + k[1] + `, n FROM ` + table)
+		kept, err := read(`SELECT ` + k[0] + `, ` + k[1] + `, ` + k[2] + `, n FROM ` + table)
 		if err != nil {
 			return nil, err
 		}
@@ -262,12 +268,13 @@ type tally struct {
 	k1, k2  string
 }
 
-// tallyKeys names, for each kept table, the columns of the key after the
-// village.
-var tallyKeys = map[string][2]string{
-	"board_counts":    {"indicator", "status"},
-	"board_trend":     {"period", "kind"},
-	"board_deadlines": {"indicator", "deadline"},
+// tallyKeys names, for each kept table, the columns of its key: the area
+// (a village, or a township for the township sums) and two more.
+var tallyKeys = map[string][3]string{
+	"board_counts":      {"village_code", "indicator", "status"},
+	"board_town_counts": {"area_code", "indicator", "status"},
+	"board_trend":       {"village_code", "period", "kind"},
+	"board_deadlines":   {"village_code", "indicator", "deadline"},
 }
 
 // talliesOf lists the kept counts an item in state x adds one to: its
@@ -276,6 +283,7 @@ var tallyKeys = map[string][2]string{
 func talliesOf(x *registry.Shortfall) []tally {
 	out := []tally{
 		{"board_counts", x.VillageCode, x.Indicator, x.Status},
+		{"board_town_counts", x.VillageCode[:min(9, len(x.VillageCode))], x.Indicator, x.Status},
 		{"board_trend", x.VillageCode, x.OpenedPeriod, "opened"},
 	}
 	if len(x.ResolvedAt) >= 7 {
@@ -319,8 +327,8 @@ func (d tallyDelta) flush(ctx context.Context, tx *sql.Tx) error {
 	})
 	for _, t := range keys {
 		k := tallyKeys[t.table]
-		if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.table+` (village_code, `+k[0]+`, `+k[1]+`, county, n) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (village_code, `+k[0]+`, `+k[1]+`) DO UPDATE SET n = `+t.table+`.n + excluded.n`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+t.table+` (`+k[0]+`, `+k[1]+`, `+k[2]+`, county, n) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (`+k[0]+`, `+k[1]+`, `+k[2]+`) DO UPDATE SET n = `+t.table+`.n + excluded.n`,
 			t.village, t.k1, t.k2, division.CountyOf(t.village), d[t]); err != nil {
 			return err
 		}
