@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"io"
-	"net/http"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -33,21 +31,6 @@ func BenchmarkHouseholdListVillage(b *testing.B) {
 	tok, _ := m.Store.CreateToken(context.Background(), "bench")
 	village := division.MustBuiltin().Villages(division.Zhenxiong)[7].Code
 	base := "http://" + m.Addr
-	get := func(url string) time.Duration {
-		req, _ := http.NewRequest("GET", url, nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		start := time.Now()
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			b.Fatalf("%s: %d", url, resp.StatusCode)
-		}
-		return time.Since(start)
-	}
 	for b.Loop() {
 		for _, tc := range []struct{ name, url string }{
 			{"api", base + "/api/v1/households?area=" + village},
@@ -56,7 +39,7 @@ func BenchmarkHouseholdListVillage(b *testing.B) {
 		} {
 			var ds []time.Duration
 			for i := 0; i < 300; i++ {
-				ds = append(ds, get(tc.url))
+				ds = append(ds, timedGet(b, tc.url, tok))
 			}
 			sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
 			b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, tc.name+"-p50-ms")

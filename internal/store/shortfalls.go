@@ -157,7 +157,12 @@ func (s *Store) Shortfalls(ctx context.Context, p auth.Principal, householdID in
 	if _, err := s.getHousehold(ctx, s.r, p, householdID); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+shortfallCols+` FROM shortfalls WHERE household_id = $1 ORDER BY id DESC`, householdID)
+	return s.queryShortfalls(ctx, `SELECT `+shortfallCols+` FROM shortfalls WHERE household_id = $1 ORDER BY id DESC`, householdID)
+}
+
+// queryShortfalls runs a query of shortfallCols and scans every row.
+func (s *Store) queryShortfalls(ctx context.Context, q string, args ...any) ([]registry.Shortfall, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -409,18 +414,5 @@ func (s *Store) ListShortfalls(ctx context.Context, p auth.Principal, f Shortfal
 	if f.Limit <= 0 || f.Limit > 10000 {
 		f.Limit = 10000
 	}
-	rows, err := s.r.QueryContext(ctx, q+` ORDER BY id LIMIT `+strconv.Itoa(f.Limit), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []registry.Shortfall{}
-	for rows.Next() {
-		x, err := scanShortfall(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, rows.Err()
+	return s.queryShortfalls(ctx, q+` ORDER BY id LIMIT `+strconv.Itoa(f.Limit), args...)
 }
