@@ -100,7 +100,7 @@ func (h *history) month(ctx context.Context, p policy.Period, at time.Time, last
 	county := auth.System("demo")
 
 	// Measures planned for open items (帮扶措施).
-	open, err := h.s.ListShortfalls(ctx, county, store.ShortfallFilter{Status: registry.ShortfallOpen, Limit: max(20, n/250)})
+	open, err := h.s.ListShortfalls(ctx, county, store.ShortfallFilter{Status: registry.ShortfallOpen, Limit: max(20, n/300)})
 	if err != nil {
 		return err
 	}
@@ -115,7 +115,7 @@ func (h *history) month(ctx context.Context, p policy.Period, at time.Time, last
 
 	// Visits that carry out planned measures: the facts change, the
 	// household is re-assessed, its items resolve.
-	planned, err := h.s.ListShortfalls(ctx, county, store.ShortfallFilter{Status: registry.ShortfallInProgress, Limit: max(20, n/150)})
+	planned, err := h.s.ListShortfalls(ctx, county, store.ShortfallFilter{Status: registry.ShortfallInProgress, Limit: max(20, n/250)})
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func (h *history) month(ctx context.Context, p policy.Period, at time.Time, last
 
 	// The township verifies resolved items (一月一解决), now and then
 	// reopening one the household says is not done.
-	resolved, err := h.s.ListShortfalls(ctx, county, store.ShortfallFilter{Status: registry.ShortfallResolved, Limit: max(20, n/200)})
+	resolved, err := h.s.ListShortfalls(ctx, county, store.ShortfallFilter{Status: registry.ShortfallResolved, Limit: max(20, n/300)})
 	if err != nil {
 		return err
 	}
