@@ -65,8 +65,10 @@ func Handler(s *store.Store, log *slog.Logger) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"status":"ok"}`))
 	})
-	(&api.Handler{Store: s, Assess: assess.New(s), Log: log}).Register(mux)
-	wh, err := web.New(s, log)
+	// One assessor for the API and the pages, so they share its caches.
+	a := assess.New(s)
+	(&api.Handler{Store: s, Assess: a, Log: log}).Register(mux)
+	wh, err := web.New(s, a, log)
 	if err != nil {
 		return nil, err
 	}

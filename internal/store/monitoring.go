@@ -182,13 +182,14 @@ func (s *Store) flagCase(c *registry.Case) {
 	}
 }
 
-// CaseFilter selects cases for a list: an area, a status, and a page of
+// CaseFilter selects cases for a list: an area, a status, a household, and a page of
 // at most Limit (1,000) cases with IDs below BeforeID (0: from the newest).
 type CaseFilter struct {
-	Area     string
-	Status   string
-	BeforeID int64
-	Limit    int
+	Area        string
+	Status      string
+	HouseholdID int64
+	BeforeID    int64
+	Limit       int
 }
 
 // Cases lists the cases of an area in scope, newest first, each with its
@@ -209,6 +210,10 @@ func (s *Store) Cases(ctx context.Context, p auth.Principal, f CaseFilter) ([]re
 	if f.BeforeID > 0 {
 		args = append(args, f.BeforeID)
 		q += ` AND c.id < $` + strconv.Itoa(len(args))
+	}
+	if f.HouseholdID > 0 {
+		args = append(args, f.HouseholdID)
+		q += ` AND c.household_id = $` + strconv.Itoa(len(args))
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {

@@ -1,14 +1,15 @@
-// Package web serves the server-rendered pages: sign-in and the household
-// list. Pages are Chinese by default; ?lang=en switches to English and the
-// choice is kept in a cookie.
+// Package web serves the server-rendered pages the county office and the
+// village cadres work in: the workbench, the 清零 board, households and
+// their visits, shortfalls and monitoring cases. Pages are Chinese by
+// default; ?lang=en switches to English and the choice is kept in a
+// cookie. There are no inline scripts: charts read JSON the page carries.
 package web
 
 import (
-	"crypto/sha256"
+	"bytes"
 	"embed"
-	"encoding/hex"
+	"encoding/json"
 	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"strings"
 
 	"tuopin/internal/api"
+	"tuopin/internal/assess"
 	"tuopin/internal/auth"
 	"tuopin/internal/fault"
 	"tuopin/internal/i18n"
@@ -30,51 +32,44 @@ var staticFS embed.FS
 
 // Handler serves the pages.
 type Handler struct {
-	Store *store.Store
-	Log   *slog.Logger
-	tmpl  *template.Template
-	css   string // content-hashed URL of the stylesheet
+	Store  *store.Store
+	Assess *assess.Assessor
+	Log    *slog.Logger
+	tmpl   *template.Template
+	assets *assets
 }
 
-// New parses the templates once.
-func New(s *store.Store, log *slog.Logger) (*Handler, error) {
-	h := &Handler{Store: s, Log: log}
-	b, err := staticFS.ReadFile("static/app.css")
-	if err != nil {
+// New parses the templates and hashes the static files once.
+func New(s *store.Store, a *assess.Assessor, log *slog.Logger) (*Handler, error) {
+	h := &Handler{Store: s, Assess: a, Log: log}
+	var err error
+	if h.assets, err = loadAssets(); err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(b)
-	h.css = "/static/app." + hex.EncodeToString(sum[:6]) + ".css"
-	funcs := template.FuncMap{
-		"t": func(lang, key string, kv ...string) string { return i18n.T(lang, key, kv...) },
-		"code": func(lang, list, code string) string {
-			if code == "" {
-				return ""
-			}
-			return i18n.T(lang, "code."+list+"."+code)
-		},
-		"add":  func(a, b int) int { return a + b },
-		"itoa": strconv.Itoa,
-	}
-	h.tmpl, err = template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
+	h.tmpl, err = template.New("").Funcs(h.funcs()).ParseFS(templateFS, "templates/*.html")
 	return h, err
 }
 
 // Register adds the page routes to mux.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/households", http.StatusSeeOther)
-	})
+	mux.HandleFunc("GET /{$}", h.workbench)
 	mux.HandleFunc("GET /login", h.loginPage)
 	mux.HandleFunc("POST /login", h.loginSubmit)
 	mux.HandleFunc("POST /logout", h.logout)
+	mux.HandleFunc("GET /password", h.passwordPage)
+	mux.HandleFunc("POST /password", h.passwordSubmit)
 	mux.HandleFunc("GET /households", h.households)
-	mux.HandleFunc("GET "+h.css, func(w http.ResponseWriter, r *http.Request) {
-		b, _ := fs.ReadFile(staticFS, "static/app.css")
-		w.Header().Set("Content-Type", "text/css; charset=utf-8")
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-		w.Write(b)
-	})
+	mux.HandleFunc("GET /households/{id}", h.household)
+	mux.HandleFunc("GET /households/{id}/card", h.card)
+	mux.HandleFunc("GET /households/{id}/visit", h.visitForm)
+	mux.HandleFunc("POST /households/{id}/visit", h.visitSubmit)
+	mux.HandleFunc("GET /board", h.board)
+	mux.HandleFunc("GET /shortfalls", h.shortfalls)
+	mux.HandleFunc("POST /shortfalls/{id}", h.shortfallAction)
+	mux.HandleFunc("GET /cases", h.cases)
+	mux.HandleFunc("GET /cases/{id}", h.casePage)
+	mux.HandleFunc("POST /cases/{id}", h.caseAction)
+	mux.Handle("GET /static/", h.assets)
 }
 
 func (h *Handler) lang(w http.ResponseWriter, r *http.Request) string {
@@ -89,17 +84,24 @@ func (h *Handler) lang(w http.ResponseWriter, r *http.Request) string {
 	return i18n.Lang(r.Header.Get("Accept-Language"))
 }
 
+// page is what every template gets: the language, the user, the menu
+// entry to mark, breadcrumbs, a message, and the page's own data.
 type page struct {
 	Lang      string
-	CSS       string
 	User      auth.Principal
+	Title     string
+	Menu      string
+	Crumbs    []crumb
+	Flash     string
 	Error     string
+	Charts    bool
 	Data      any
 	SwitchURL string
 }
 
+type crumb struct{ Code, Name, URL string }
+
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
-	p.CSS = h.css
 	q := r.URL.Query()
 	if p.Lang == i18n.EN {
 		q.Set("lang", "zh-CN")
@@ -107,10 +109,99 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		q.Set("lang", "en")
 	}
 	p.SwitchURL = r.URL.Path + "?" + q.Encode()
+	var buf bytes.Buffer
+	if err := h.tmpl.ExecuteTemplate(&buf, name, p); err != nil {
+		if h.Log != nil {
+			h.Log.Error("render", "template", name, "err", err)
+		}
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if err := h.tmpl.ExecuteTemplate(w, name, p); err != nil && h.Log != nil {
-		h.Log.Error("render", "template", name, "err", err)
+	w.Write(buf.Bytes())
+}
+
+// fail renders an error page for err: 404 for anything not found or out
+// of scope, the message in the user's language for the rest.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *view, err error) {
+	status, msg := http.StatusInternalServerError, i18n.T(v.lang, "error.internal")
+	if e, ok := fault.As(err); ok && e.Kind != fault.Internal {
+		status, msg = api.Status(e.Kind), e.Msg.In(v.lang)
+		for _, f := range e.Fields {
+			msg += " · " + f.Field + ": " + f.Reason.In(v.lang)
+		}
+	} else if h.Log != nil {
+		h.Log.Error("page", "path", r.URL.Path, "err", err)
+	}
+	h.render(w, r, status, "error.html", page{Lang: v.lang, User: v.p, Error: msg})
+}
+
+// view is a signed-in request: who and in which language.
+type view struct {
+	p    auth.Principal
+	lang string
+}
+
+// signedIn returns the request's user, or redirects to the sign-in page.
+func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) (*view, bool) {
+	p, ok := h.user(w, r)
+	if !ok {
+		return nil, false
+	}
+	return &view{p: p, lang: h.lang(w, r)}, true
+}
+
+func (v *view) page(title, menu string, data any) page {
+	return page{Lang: v.lang, User: v.p, Title: title, Menu: menu, Data: data}
+}
+
+func (v *view) t(key string, kv ...string) string { return i18n.T(v.lang, key, kv...) }
+
+// crumbs are the breadcrumbs from the user's own area down to area.
+func (h *Handler) crumbs(p auth.Principal, area, base string) []crumb {
+	var out []crumb
+	for _, c := range h.Store.Divisions().Path(area) {
+		if p.InScope(c.Code) {
+			out = append(out, crumb{Code: c.Code, Name: c.Name, URL: base + c.Code})
+		}
+	}
+	return out
+}
+
+func (h *Handler) funcs() template.FuncMap {
+	return template.FuncMap{
+		"t": func(lang, key string, kv ...string) string { return i18n.T(lang, key, kv...) },
+		"code": func(lang, list, code string) string {
+			if code == "" {
+				return ""
+			}
+			return i18n.T(lang, "code."+list+"."+code)
+		},
+		"add":   func(a, b int) int { return a + b },
+		"itoa":  strconv.Itoa,
+		"i64":   func(n int64) string { return strconv.FormatInt(n, 10) },
+		"asset": func(name string) string { return h.assets.url(name) },
+		"yuan":  func(fen int64) string { return strconv.FormatFloat(float64(fen)/100, 'f', 2, 64) },
+		"area": func(code string) string {
+			if d, ok := h.Store.Divisions().Get(code); ok {
+				return d.Name
+			}
+			return code
+		},
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[kv[i].(string)] = kv[i+1]
+			}
+			return m
+		},
+		"pct": func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
+		"json": func(v any) template.JS {
+			b, _ := json.Marshal(v)
+			return template.JS(b)
+		},
 	}
 }
 
@@ -138,7 +229,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	api.SetSessionCookie(w, r, token)
 	next := r.PostForm.Get("next")
 	if u, err := url.Parse(next); err != nil || next == "" || u.IsAbs() || u.Host != "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
-		next = "/households"
+		next = "/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
@@ -161,83 +252,3 @@ func (h *Handler) user(w http.ResponseWriter, r *http.Request) (auth.Principal, 
 	return p, true
 }
 
-type householdRow struct {
-	ID                                   int64
-	Number, Village, Head, HeadID, Phone string
-	Status, Attribute, MainCause, Grade  string
-	Size                                 int
-}
-
-type householdsData struct {
-	Q, Area, AreaName  string
-	Items              []householdRow
-	Total, Page, Pages int
-	PrevURL, NextURL   string
-	Crumbs             []crumb
-	Children           []crumb
-}
-
-type crumb struct{ Code, Name, URL string }
-
-func (h *Handler) households(w http.ResponseWriter, r *http.Request) {
-	p, ok := h.user(w, r)
-	if !ok {
-		return
-	}
-	lang := h.lang(w, r)
-	q := r.URL.Query()
-	area := q.Get("area")
-	if area == "" {
-		area = p.Area
-	}
-	if !p.InScope(area) {
-		h.render(w, r, http.StatusNotFound, "error.html", page{Lang: lang, User: p, Error: i18n.T(lang, "error.not_found")})
-		return
-	}
-	pg, _ := strconv.Atoi(q.Get("page"))
-	if pg < 1 {
-		pg = 1
-	}
-	const size = 50
-	items, total, err := h.Store.ListHouseholds(r.Context(), p, store.HouseholdFilter{Area: area, Q: q.Get("q"), Page: pg, PageSize: size})
-	if err != nil {
-		h.Log.Error("households", "err", err)
-		h.render(w, r, http.StatusInternalServerError, "error.html", page{Lang: lang, User: p, Error: i18n.T(lang, "error.internal")})
-		return
-	}
-	tab := h.Store.Divisions()
-	d := householdsData{Q: q.Get("q"), Area: area, Total: total, Page: pg, Pages: (total + size - 1) / size}
-	for _, hh := range items {
-		row := householdRow{ID: hh.ID, Number: hh.Number, Head: hh.HeadName, Phone: hh.Phone, Status: hh.Status,
-			Attribute: hh.Attribute, MainCause: hh.MainCause, Grade: hh.HousingGrade, Size: hh.Size}
-		if v, ok := tab.Get(hh.VillageCode); ok {
-			row.Village = v.Name
-		}
-		d.Items = append(d.Items, row)
-	}
-	for _, c := range tab.Path(area) {
-		if p.InScope(c.Code) {
-			d.Crumbs = append(d.Crumbs, crumb{Code: c.Code, Name: c.Name, URL: "/households?area=" + c.Code})
-		}
-	}
-	if a, ok := tab.Get(area); ok {
-		d.AreaName = a.Name
-	}
-	for _, c := range tab.Children(area) {
-		d.Children = append(d.Children, crumb{Code: c.Code, Name: c.Name, URL: "/households?area=" + c.Code})
-	}
-	link := func(n int) string {
-		v := url.Values{"area": {area}, "page": {strconv.Itoa(n)}}
-		if d.Q != "" {
-			v.Set("q", d.Q)
-		}
-		return "/households?" + v.Encode()
-	}
-	if pg > 1 {
-		d.PrevURL = link(pg - 1)
-	}
-	if pg < d.Pages {
-		d.NextURL = link(pg + 1)
-	}
-	h.render(w, r, http.StatusOK, "households.html", page{Lang: lang, User: p, Data: d})
-}
