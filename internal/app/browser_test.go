@@ -1,0 +1,265 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"tuopin/internal/auth"
+	"tuopin/internal/demo"
+	"tuopin/internal/i18n"
+	"tuopin/internal/registry"
+	"tuopin/internal/store"
+)
+
+// chrome finds Debian's chromium (or another Chrome) for the browser
+// tests; TUOPIN_CHROME names one explicitly.
+func chrome() string {
+	if p := os.Getenv("TUOPIN_CHROME"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// TestBrowser drives the pages in a real browser: sign in, go from the
+// board to a village to a household, record a visit on a 360×740 phone
+// screen and see the board change, plan and resolve a shortfall as one
+// user and verify it as another (the resolver may not), and get a 404 for
+// a household outside the user's area. Screenshots of the main pages go
+// to testdata/screens (ignored by git). Without a browser the test is
+// skipped, unless TUOPIN_BROWSER_REQUIRED=1 (CI sets it).
+func TestBrowser(t *testing.T) {
+	bin := chrome()
+	if bin == "" {
+		if os.Getenv("TUOPIN_BROWSER_REQUIRED") == "1" {
+			t.Fatal("no chromium found and TUOPIN_BROWSER_REQUIRED=1")
+		}
+		t.Skip("no chromium; install Debian's chromium to run the browser tests")
+	}
+	m := &Main{}
+	if err := m.Run(context.Background(), Config{DB: filepath.Join(t.TempDir(), "b.db"), Addr: "127.0.0.1:0", Now: func() time.Time { return now }, Migrate: true}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	ctx := context.Background()
+	s := m.Store
+	if _, err := demo.Load(ctx, s, demo.Options{Households: 400, Seed: 3, Months: 2}); err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + m.Addr
+	// A household with a safe house, in a village; its township's officer
+	// verifies; another township is out of the cadre's scope.
+	hs, _, err := s.ListHouseholds(ctx, auth.System("t"), store.HouseholdFilter{Status: "exited", PageSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h registry.Household
+	for _, x := range hs {
+		// A village that is on the board, so the drill-down reaches it.
+		if b, err := s.Board(ctx, auth.System("t"), x.VillageCode, "2026-11"); err == nil && b.Unresolve > 0 && (x.HousingGrade == "A" || x.HousingGrade == "B") {
+			h = x
+			break
+		}
+	}
+	if h.ID == 0 {
+		t.Fatal("no exited household with a safe house in a village on the board")
+	}
+	var far registry.Household
+	for _, x := range hs {
+		if x.VillageCode[:9] != h.VillageCode[:9] {
+			far = x
+			break
+		}
+	}
+	for _, u := range []struct{ name, role, area string }{
+		{"admin", auth.CountyAdmin, h.VillageCode[:6]},
+		{"cadre", auth.VillageCadre, h.VillageCode},
+		{"town", auth.TownshipOfficer, h.VillageCode[:9]},
+	} {
+		if _, err := s.AddUser(ctx, u.name, "password-"+u.name, u.role, u.area); err != nil {
+			t.Fatal(err)
+		}
+	}
+	screens := filepath.Join("testdata", "screens")
+	if err := os.MkdirAll(screens, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900),
+		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN"))
+	alloc, cancel := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancel()
+	bctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	// The first call starts the browser and must not carry a timeout;
+	// every later step gets one.
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			buf, err := chromedp.FullScreenshot(100)(ctx, tg) // 100 gives PNG
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			return chromedp.Void{}, os.WriteFile(filepath.Join(screens, name+".png"), buf, 0o644)
+		}
+	}
+	signIn := func(user string) {
+		t.Helper()
+		run("sign in as "+user,
+			chromedp.Navigate(base+"/login"),
+			chromedp.WaitVisible(chromedp.CSS(`#username`)),
+			chromedp.SendKeys(chromedp.CSS(`#username`), user),
+			chromedp.SendKeys(chromedp.CSS(`#password`), "password-"+user),
+			chromedp.Click(chromedp.CSS(`form.login button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`nav.menu`)),
+		)
+	}
+	signOut := func() {
+		run("sign out", chromedp.Click(chromedp.CSS(`header form button`)), chromedp.WaitVisible(chromedp.CSS(`#username`)))
+	}
+	text := func(sel string) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return strings.TrimSpace(v)
+	}
+
+	// Sign in; the workbench; the board, drilled down from the county to
+	// a township to the household's village to its households.
+	signIn("admin")
+	run("workbench", chromedp.WaitVisible(chromedp.CSS(`.tiles`)), shot("workbench"))
+	run("board", chromedp.Navigate(base+"/board"), chromedp.WaitVisible(chromedp.CSS(`#areas`)), chromedp.Sleep(500*time.Millisecond), shot("board"))
+	run("township", chromedp.Click(chromedp.CSS(`#areas a[href*="area=`+h.VillageCode[:9]+`&"]`)), chromedp.WaitVisible(chromedp.CSS(`#areas a[href*="`+h.VillageCode+`"]`)))
+	run("village", chromedp.Click(chromedp.CSS(`#areas a[href*="`+h.VillageCode+`"]`)), chromedp.WaitVisible(chromedp.CSS(`a.button[href^="/households?area=`+h.VillageCode+`"]`)))
+	before, _ := strconv.Atoi(text(`#unresolved`))
+	run("households", chromedp.Click(chromedp.CSS(`a.button[href^="/households?area=`+h.VillageCode+`"]`)), chromedp.WaitVisible(chromedp.CSS(`table`)), shot("households"))
+	run("household", chromedp.Navigate(base+"/households/"+strconv.FormatInt(h.ID, 10)), chromedp.WaitVisible(chromedp.CSS(`#assessment`)), shot("household"))
+
+	// A visit on a phone finds the house dangerous; the page shows the
+	// re-assessment and the village's board counts one more open item.
+	run("visit on a phone",
+		chromedp.EmulateViewport(360, 740),
+		chromedp.Navigate(base+"/households/"+strconv.FormatInt(h.ID, 10)+"/visit"),
+		chromedp.WaitVisible(chromedp.CSS(`#housing_grade`)),
+		chromedp.SetValue(chromedp.CSS(`#housing_grade`), "D"),
+		chromedp.SendKeys(chromedp.CSS(`#notes`), "房屋出现裂缝"),
+		shot("visit-phone"),
+		chromedp.Click(chromedp.CSS(`button.big`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+		shot("household-after-visit"),
+	)
+	if got := text(`#assessment details[open] tr.fail`); !strings.Contains(got, "住房") {
+		t.Fatalf("the re-assessment does not show the housing rule failing: %s", got)
+	}
+	run("board after the visit", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+"/board?area="+h.VillageCode), chromedp.WaitVisible(chromedp.CSS(`#unresolved`)))
+	if after, _ := strconv.Atoi(text(`#unresolved`)); after != before+1 {
+		t.Fatalf("board unresolved %d before the visit, %d after", before, after)
+	}
+	signOut()
+
+	// The village cadre plans and resolves the housing item; the resolver
+	// may not verify it; the township officer does.
+	items, _ := s.Shortfalls(ctx, auth.System("t"), h.ID)
+	var item registry.Shortfall
+	for _, x := range items {
+		if x.RuleCode == "housing" && x.Status == registry.ShortfallOpen {
+			item = x
+		}
+	}
+	if item.ID == 0 {
+		t.Fatalf("no open housing item: %+v", items)
+	}
+	sel := "#item-" + strconv.FormatInt(item.ID, 10)
+	page := base + "/households/" + strconv.FormatInt(h.ID, 10)
+	signIn("cadre")
+	run("plan",
+		chromedp.Navigate(page),
+		chromedp.WaitVisible(chromedp.CSS(sel)),
+		chromedp.Click(chromedp.CSS(sel+` details:nth-of-type(1) summary`)),
+		chromedp.SetValue(chromedp.CSS(sel+` select[name=category]`), "housing"),
+		chromedp.SendKeys(chromedp.CSS(sel+` input[name=unit]`), "镇住建所"),
+		chromedp.SendKeys(chromedp.CSS(sel+` input[name=cost]`), "15000"),
+		chromedp.Submit(chromedp.CSS(sel+` details:nth-of-type(1) form`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+	)
+	run("resolve",
+		chromedp.Click(chromedp.CSS(sel+` details:nth-of-type(2) summary`)),
+		chromedp.SendKeys(chromedp.CSS(sel+` textarea[name=evidence]`), "改造完成，验收照片已上传"),
+		chromedp.Submit(chromedp.CSS(sel+` details:nth-of-type(2) form`)),
+		chromedp.WaitVisible(chromedp.CSS(sel+`.resolved`)),
+		shot("shortfall-resolved"),
+	)
+	run("the resolver tries to verify", chromedp.Submit(chromedp.CSS(sel+` form.inline`)), chromedp.WaitVisible(chromedp.CSS(`.error`)))
+	if got := text(`.error`); !strings.Contains(got, i18n.T(i18n.ZH, "error.verify_own")) {
+		t.Fatalf("the resolver's verify: %q", got)
+	}
+	// Out of the cadre's scope: 404.
+	if far.ID != 0 {
+		run("out of scope", chromedp.Navigate(base+"/households/"+strconv.FormatInt(far.ID, 10)), chromedp.WaitVisible(chromedp.CSS(`.error`)))
+		if got := text(`.error`); !strings.Contains(got, i18n.T(i18n.ZH, "error.not_found")) {
+			t.Fatalf("out-of-scope household: %q", got)
+		}
+		if code := statusAs(t, base, "cadre", "/households/"+strconv.FormatInt(far.ID, 10)); code != http.StatusNotFound {
+			t.Fatalf("out-of-scope household answered %d", code)
+		}
+	}
+	signOut()
+	signIn("town")
+	run("verify", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Submit(chromedp.CSS(sel+` form.inline`)),
+		chromedp.WaitVisible(chromedp.CSS(sel+`.verified`)))
+	items, _ = s.Shortfalls(ctx, auth.System("t"), h.ID)
+	for _, x := range items {
+		if x.ID == item.ID && (x.Status != registry.ShortfallVerified || x.ResolvedBy != "cadre" || x.VerifiedBy != "town") {
+			t.Fatalf("item after verification: %+v", x)
+		}
+	}
+	run("cases", chromedp.Navigate(base+"/cases"), chromedp.WaitVisible(chromedp.CSS(`table`)), shot("cases"))
+}
+
+// statusAs signs in over HTTP as user and returns the status of a GET.
+func statusAs(t *testing.T, base, user, path string) int {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest("POST", base+"/login", strings.NewReader("username="+user+"&password=password-"+user))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = client.Get(base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
