@@ -251,4 +251,3 @@ func (h *Handler) user(w http.ResponseWriter, r *http.Request) (auth.Principal, 
 	}
 	return p, true
 }
-
