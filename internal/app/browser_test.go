@@ -17,6 +17,7 @@ import (
 	"tuopin/internal/auth"
 	"tuopin/internal/demo"
 	"tuopin/internal/i18n"
+	"tuopin/internal/importer"
 	"tuopin/internal/registry"
 	"tuopin/internal/store"
 )
@@ -242,6 +243,47 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	run("cases", chromedp.Navigate(base+"/cases"), chromedp.WaitVisible(chromedp.CSS(`table`)), shot("cases"))
+	signOut()
+
+	// An import with a bad ID number: the report names the row and the
+	// column, and nothing is written.
+	var buf strings.Builder
+	cw, err := importer.NewCSVWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := s.GetHousehold(ctx, auth.System("t"), h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full.Number = full.VillageCode + "9999"
+	if err := cw.Write(&full); err != nil {
+		t.Fatal(err)
+	}
+	if err := cw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	roster := strings.Replace(buf.String(), full.Members[0].IDNumber, "12345", 1)
+	file := filepath.Join(t.TempDir(), "roster.csv")
+	if err := os.WriteFile(file, []byte(roster), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before2, _, _ := s.Counts(ctx)
+	signIn("admin")
+	run("import with errors",
+		chromedp.Navigate(base+"/import"),
+		chromedp.WaitVisible(chromedp.CSS(`#file`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{file}),
+		chromedp.Submit(chromedp.CSS(`form[action="/import"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#import-errors`)),
+		shot("import-report"),
+	)
+	if got := text(`#import-errors tbody`); !strings.HasPrefix(got, "2") || !strings.Contains(got, "12345") {
+		t.Fatalf("import report: %s", got)
+	}
+	if after2, _, _ := s.Counts(ctx); after2 != before2 {
+		t.Fatalf("a file with errors wrote households: %d before, %d after", before2, after2)
+	}
 }
 
 // statusAs signs in over HTTP as user and returns the status of a GET.

@@ -37,6 +37,7 @@ type Handler struct {
 	Log    *slog.Logger
 	tmpl   *template.Template
 	assets *assets
+	jobs   jobs
 }
 
 // New parses the templates and hashes the static files once.
@@ -69,6 +70,16 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /cases", h.cases)
 	mux.HandleFunc("GET /cases/{id}", h.casePage)
 	mux.HandleFunc("POST /cases/{id}", h.caseAction)
+	mux.HandleFunc("GET /exit", h.exitPage)
+	mux.HandleFunc("GET /mpi", h.mpiPage)
+	mux.HandleFunc("GET /rules", h.rulesPage)
+	mux.HandleFunc("GET /import", h.importPage)
+	mux.HandleFunc("POST /import", h.importSubmit)
+	mux.HandleFunc("POST /jobs/{id}/commit", h.importCommit)
+	mux.HandleFunc("POST /assess", h.assessSubmit)
+	mux.HandleFunc("POST /households/export", h.exportSubmit)
+	mux.HandleFunc("GET /jobs/{id}", h.jobPage)
+	mux.HandleFunc("GET /jobs/{id}/file", h.jobFile)
 	mux.Handle("GET /static/", h.assets)
 }
 
@@ -138,6 +149,19 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, v *view, err erro
 	h.render(w, r, status, "error.html", page{Lang: v.lang, User: v.p, Error: msg})
 }
 
+// errorText is err as one line in lang, with the fields it names.
+func errorText(lang string, err error) string {
+	e, ok := fault.As(err)
+	if !ok {
+		return i18n.T(lang, "error.internal")
+	}
+	msg := e.Msg.In(lang)
+	for _, f := range e.Fields {
+		msg += " · " + fieldName(lang, f.Field) + " " + f.Value + ": " + f.Reason.In(lang)
+	}
+	return msg
+}
+
 // view is a signed-in request: who and in which language.
 type view struct {
 	p    auth.Principal
@@ -197,7 +221,8 @@ func (h *Handler) funcs() template.FuncMap {
 			}
 			return m
 		},
-		"pct": func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
+		"deref": func(b *bool) bool { return b != nil && *b },
+		"pct":   func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
 		"json": func(v any) template.JS {
 			b, _ := json.Marshal(v)
 			return template.JS(b)
