@@ -278,7 +278,8 @@ func intParam(r *http.Request, name string, def int) int {
 func (h *Handler) listHouseholds(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	q := r.URL.Query()
 	items, total, err := h.Store.ListHouseholds(r.Context(), p, store.HouseholdFilter{
-		Area: q.Get("area"), Q: q.Get("q"), Status: q.Get("status"),
+		Area: q.Get("area"), Q: q.Get("q"), Status: q.Get("status"), Attribute: q.Get("attribute"), Cause: q.Get("cause"),
+		Shortfalls: q.Get("shortfalls") == "1", Monitored: q.Get("monitored") == "1",
 		Page: intParam(r, "page", 1), PageSize: intParam(r, "page_size", 50),
 	})
 	if err != nil {

@@ -119,11 +119,18 @@ func incomeArgs(county string, householdID int64, in *registry.Income) []any {
 
 // HouseholdFilter selects households for a list.
 type HouseholdFilter struct {
-	Area     string // division-code prefix, narrowed to the caller's scope
-	Q        string // name (head or member, prefix), ID number or household number
-	Status   string
-	Page     int // from 1
-	PageSize int
+	Area   string // division-code prefix, narrowed to the caller's scope
+	Q      string // name (head or member, prefix), ID number or household number
+	Status string
+	// Attribute (贫困户属性) and Cause (main cause) narrow by code.
+	Attribute string
+	Cause     string
+	// Shortfalls keeps households with an unresolved shortfall item;
+	// Monitored those with a monitoring case being worked.
+	Shortfalls bool
+	Monitored  bool
+	Page       int // from 1
+	PageSize   int
 }
 
 // effectiveArea narrows a requested area to the principal's scope; an area
@@ -159,6 +166,20 @@ func (s *Store) ListHouseholds(ctx context.Context, p auth.Principal, f Househol
 	if f.Status != "" {
 		args = append(args, f.Status)
 		where = append(where, "h.status = $"+strconv.Itoa(len(args)))
+	}
+	if f.Attribute != "" {
+		args = append(args, f.Attribute)
+		where = append(where, "h.attribute = $"+strconv.Itoa(len(args)))
+	}
+	if f.Cause != "" {
+		args = append(args, f.Cause)
+		where = append(where, "h.main_cause = $"+strconv.Itoa(len(args)))
+	}
+	if f.Shortfalls {
+		where = append(where, "EXISTS (SELECT 1 FROM shortfalls x WHERE x.household_id = h.id AND x.status IN ('open', 'in_progress'))")
+	}
+	if f.Monitored {
+		where = append(where, "EXISTS (SELECT 1 FROM monitoring_cases c WHERE c.household_id = h.id AND c.status IN "+caseActive+")")
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		args = append(args, q)

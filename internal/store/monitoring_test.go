@@ -217,3 +217,35 @@ func TestDepartmentAlerts(t *testing.T) {
 		}
 	})
 }
+
+func TestHouseholdListFilters(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, s *store.Store) {
+		a := fixture("F1", villageA, 1)
+		b := fixture("F2", villageA, 2)
+		b.Attribute, b.MainCause = "dibao", "disability"
+		for _, h := range []*registry.Household{&a, &b} {
+			if err := s.CreateHousehold(ctx, admin, h); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.OpenCase(ctx, admin, &registry.Case{HouseholdID: b.ID, Channel: "self_report"}, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			f    store.HouseholdFilter
+			want int64
+		}{
+			{store.HouseholdFilter{Attribute: "dibao"}, b.ID},
+			{store.HouseholdFilter{Cause: a.MainCause}, a.ID},
+			{store.HouseholdFilter{Monitored: true}, b.ID},
+		} {
+			items, total, err := s.ListHouseholds(ctx, admin, tc.f)
+			if err != nil || total != 1 || items[0].ID != tc.want {
+				t.Fatalf("%+v: %d items %v", tc.f, total, err)
+			}
+		}
+		if _, total, _ := s.ListHouseholds(ctx, admin, store.HouseholdFilter{Shortfalls: true}); total != 0 {
+			t.Fatalf("households with shortfalls: %d", total)
+		}
+	})
+}

@@ -18,7 +18,10 @@ import (
 
 type householdsData struct {
 	Q, Area, AreaName, Status string
-	Statuses                  []string
+	Attribute, Cause          string
+	Shortfalls, Monitored     bool
+	Statuses, Attributes      []string
+	Causes                    []string
 	Items                     []registry.Household
 	Total, Page, Pages        int
 	PrevURL, NextURL          string
@@ -44,17 +47,16 @@ func (h *Handler) households(w http.ResponseWriter, r *http.Request) {
 	pg, _ := strconv.Atoi(q.Get("page"))
 	pg = max(pg, 1)
 	const size = 50
-	status := q.Get("status")
-	if status != "" && !registry.InList("status", status) {
-		status = ""
-	}
-	items, total, err := h.Store.ListHouseholds(r.Context(), v.p, store.HouseholdFilter{Area: area, Q: q.Get("q"), Status: status, Page: pg, PageSize: size})
+	hf := householdFilter(q)
+	hf.Area, hf.Page, hf.PageSize = area, pg, size
+	items, total, err := h.Store.ListHouseholds(r.Context(), v.p, hf)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
 	tab := h.Store.Divisions()
-	d := householdsData{Q: q.Get("q"), Area: area, Status: status, Statuses: registry.Lists["status"], Items: items, Total: total, Page: pg,
+	d := householdsData{Q: hf.Q, Area: area, Status: hf.Status, Attribute: hf.Attribute, Cause: hf.Cause, Shortfalls: hf.Shortfalls, Monitored: hf.Monitored,
+		Statuses: registry.Lists["status"], Attributes: registry.Lists["attribute"], Causes: registry.Lists["cause"], Items: items, Total: total, Page: pg,
 		Pages: (total + size - 1) / size}
 	if a, ok := tab.Get(area); ok {
 		d.AreaName = a.Name
@@ -63,13 +65,12 @@ func (h *Handler) households(w http.ResponseWriter, r *http.Request) {
 		d.Children = append(d.Children, crumb{Code: c.Code, Name: c.Name, URL: "/households?area=" + c.Code})
 	}
 	link := func(n int) string {
-		x := url.Values{"area": {area}, "page": {strconv.Itoa(n)}}
-		if d.Q != "" {
-			x.Set("q", d.Q)
+		x := url.Values{}
+		for k, vs := range q {
+			x[k] = vs
 		}
-		if status != "" {
-			x.Set("status", status)
-		}
+		x.Set("area", area)
+		x.Set("page", strconv.Itoa(n))
 		return "/households?" + x.Encode()
 	}
 	if pg > 1 {
@@ -376,3 +377,18 @@ func fieldName(lang, field string) string {
 
 // monthStart is the first day of the month of t, for period links.
 func monthStart(t time.Time) string { return t.Format("2006-01") }
+
+// householdFilter reads the list's filters from a query or a form; codes
+// outside their lists are ignored.
+func householdFilter(q url.Values) store.HouseholdFilter {
+	f := store.HouseholdFilter{Q: strings.TrimSpace(q.Get("q")), Shortfalls: q.Get("shortfalls") == "1", Monitored: q.Get("monitored") == "1"}
+	for _, x := range []struct {
+		list string
+		to   *string
+	}{{"status", &f.Status}, {"attribute", &f.Attribute}, {"cause", &f.Cause}} {
+		if c := q.Get(x.list); registry.InList(x.list, c) {
+			*x.to = c
+		}
+	}
+	return f
+}

@@ -19,7 +19,6 @@ import (
 	"tuopin/internal/i18n"
 	"tuopin/internal/importer"
 	"tuopin/internal/policy"
-	"tuopin/internal/store"
 )
 
 // job is a long piece of work run in the background (an import, a full
@@ -260,7 +259,8 @@ func (h *Handler) exportSubmit(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, v, fault.New(fault.Invalid, "reason.bad_form"))
 		return
 	}
-	f := store.HouseholdFilter{Area: r.PostForm.Get("area"), Q: r.PostForm.Get("q"), Status: r.PostForm.Get("status")}
+	f := householdFilter(r.PostForm)
+	f.Area = r.PostForm.Get("area")
 	if f.Area != "" && !v.p.InScope(f.Area) {
 		h.fail(w, r, v, fault.New(fault.NotFound, "error.not_found"))
 		return
