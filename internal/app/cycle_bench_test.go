@@ -8,8 +8,11 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"sync"
@@ -19,6 +22,7 @@ import (
 	"tuopin/internal/auth"
 	"tuopin/internal/demo"
 	"tuopin/internal/division"
+	"tuopin/internal/store"
 )
 
 // benchCounty opens a server on a demo county of n households with months
@@ -177,4 +181,74 @@ func timedGet(b *testing.B, url, tok string) time.Duration {
 		b.Fatalf("%s: %d", url, resp.StatusCode)
 	}
 	return time.Since(start)
+}
+
+// BenchmarkPages signs in as the county office and requests each main
+// page 100 times over loopback on a county of 250,000 households with a
+// year of history (TUOPIN_BENCH_HOUSEHOLDS and _MONTHS change it),
+// reporting each page's p95 (target ≤ 50 ms). It also reports the bytes
+// the board's first load transfers with gzip: the page and every script
+// and style it names (target ≤ 400 KB).
+// Run: TUOPIN_BENCH_DB=/tmp/bench go test -run '^$' -bench Pages -benchtime 1x -timeout 60m ./internal/app/
+func BenchmarkPages(b *testing.B) {
+	n := envInt("TUOPIN_BENCH_HOUSEHOLDS", 250000)
+	m, _ := benchCounty(b, n, envInt("TUOPIN_BENCH_MONTHS", 12))
+	ctx := context.Background()
+	base := "http://" + m.Addr
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(base+"/login", url.Values{"username": {"bench"}, "password": {"bench-password"}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		b.Fatalf("sign in: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	tab := division.MustBuiltin()
+	town := tab.Children(division.Zhenxiong)[3].Code
+	village := tab.Children(town)[0].Code
+	hs, _, err := m.Store.ListHouseholds(ctx, auth.System("bench"), store.HouseholdFilter{Area: village, PageSize: 1})
+	if err != nil || len(hs) == 0 {
+		b.Fatalf("no household in %s: %v", village, err)
+	}
+	hh := "/households/" + strconv.FormatInt(hs[0].ID, 10)
+	pages := []string{"/", "/board", "/board?area=" + town, "/board?area=" + village, "/households?area=" + village, hh, hh + "/visit", hh + "/card",
+		"/shortfalls?status=active", "/cases", "/exit?area=" + village, "/exit?area=" + town, "/exit", "/mpi?area=" + town, "/mpi", "/rules"}
+	get := func(path string, gzip bool) (time.Duration, []byte, int) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if gzip {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatalf("%s: %d", path, resp.StatusCode)
+		}
+		return time.Since(start), body, len(body)
+	}
+	for b.Loop() {
+		worst := 0.0
+		for _, p := range pages {
+			var ds []time.Duration
+			for i := 0; i < 100; i++ {
+				d, _, _ := get(p, false)
+				ds = append(ds, d)
+			}
+			q := quantile(ds, 0.95)
+			worst = max(worst, q)
+			b.Logf("%-40s p50 %6.2f ms  p95 %6.2f ms", p, quantile(ds, 0.5), q)
+		}
+		b.ReportMetric(worst, "worst-p95-ms")
+		// The board's first load: the page, then each file it names.
+		_, html, size := get("/board", true)
+		total := size
+		for _, m := range regexp.MustCompile(`(?:src|href)="(/static/[^"]+)"`).FindAllSubmatch(html, -1) {
+			_, _, n := get(string(m[1]), true)
+			total += n
+		}
+		b.ReportMetric(float64(total)/1024, "board-first-load-KB")
+	}
 }

@@ -213,8 +213,8 @@ var recounts = map[string]string{
 		AND deadline <> '' GROUP BY village_code, indicator, deadline`,
 }
 
-// CheckBoard recounts the items and compares with every kept count; it
-// returns every count that differs.
+// CheckBoard recounts the items, the households and the month's visits
+// and compares with every kept count; it returns every count that differs.
 func (s *Store) CheckBoard(ctx context.Context) ([]BoardDiff, error) {
 	var out []BoardDiff
 	for table, k := range tallyKeys {
@@ -254,6 +254,11 @@ func (s *Store) CheckBoard(ctx context.Context) ([]BoardDiff, error) {
 			}
 		}
 	}
+	cov, err := s.checkCoverage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, cov...)
 	slices.SortFunc(out, func(a, b BoardDiff) int {
 		return cmp.Or(cmp.Compare(a.Table, b.Table), cmp.Compare(a.Village, b.Village), cmp.Compare(a.Key, b.Key))
 	})

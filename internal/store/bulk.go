@@ -30,6 +30,9 @@ type Bulk struct {
 	// deferred holds the statements that create the indexes DeferIndexes
 	// dropped, run again at Commit.
 	deferred []string
+	// villages counts the households written per village, for the kept
+	// counts.
+	villages map[string]int
 }
 
 // deferredIndexes are the registry's indexes whose keys arrive in random
@@ -147,6 +150,10 @@ func (b *Bulk) flush() error {
 		}
 		b.Households++
 		b.Members += len(h.Members)
+		if b.villages == nil {
+			b.villages = map[string]int{}
+		}
+		b.villages[h.VillageCode]++
 	}
 	b.pending = b.pending[:0]
 	return nil
@@ -203,6 +210,12 @@ func (b *Bulk) Commit() error {
 		return err
 	}
 	b.close()
+	for v, n := range b.villages {
+		if err := bumpVillageHouseholds(b.ctx, b.tx, v, n); err != nil {
+			b.tx.Rollback()
+			return err
+		}
+	}
 	for _, ddl := range b.deferred {
 		if _, err := b.tx.ExecContext(b.ctx, ddl); err != nil {
 			b.tx.Rollback()

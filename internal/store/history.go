@@ -18,15 +18,16 @@ var visitCols = []string{"county", "household_id", "village_code", "visit_date",
 // as a whole is one audit entry, as an import is; a visit that changes a
 // record goes through RecordVisit instead.
 type VisitBatch struct {
-	s      *Store
-	ctx    context.Context
-	tx     *sql.Tx
-	actor  auth.Principal
-	visits *batch
-	county string
-	n      int
-	first  string
-	last   string
+	s       *Store
+	ctx     context.Context
+	tx      *sql.Tx
+	actor   auth.Principal
+	visits  *batch
+	county  string
+	n       int
+	first   string
+	last    string
+	periods map[string]bool
 }
 
 // BeginVisits opens the transaction of a visit batch.
@@ -49,6 +50,10 @@ func (b *VisitBatch) Add(v *registry.Visit) error {
 	}
 	b.county = v.County
 	b.n++
+	if b.periods == nil {
+		b.periods = map[string]bool{}
+	}
+	b.periods[v.Period] = true
 	facts := "{}"
 	return b.visits.add(b.ctx, v.County, v.HouseholdID, v.VillageCode, v.Date, v.Period, v.Kind, v.Visitor, v.CadreID, v.PairedCadreID,
 		facts, b2i(v.NoProblem), v.Notes, v.Photo, b.s.now().UTC().Format(time.RFC3339Nano))
@@ -61,6 +66,12 @@ func (b *VisitBatch) Commit() error {
 	if err := b.visits.flush(b.ctx); err != nil {
 		b.tx.Rollback()
 		return err
+	}
+	for period := range b.periods {
+		if err := recountCoverage(b.ctx, b.tx, period); err != nil {
+			b.tx.Rollback()
+			return err
+		}
 	}
 	if b.n > 0 {
 		summary := map[string]any{"visits": b.n, "from": b.first, "to": b.last}

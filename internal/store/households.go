@@ -374,6 +374,9 @@ func (s *Store) insertHousehold(ctx context.Context, tx *sql.Tx, h *registry.Hou
 	if err := tx.QueryRowContext(ctx, "INSERT INTO households ("+cols+") VALUES ("+ph+") RETURNING id", householdArgs(h)...).Scan(&h.ID); err != nil {
 		return err
 	}
+	if err := bumpVillageHouseholds(ctx, tx, h.VillageCode, 1); err != nil {
+		return err
+	}
 	for i := range h.Members {
 		m := &h.Members[i]
 		m.County, m.HouseholdID, m.Version = h.County, h.ID, 1
@@ -462,6 +465,9 @@ func (s *Store) UpdateHousehold(ctx context.Context, p auth.Principal, h *regist
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return fault.New(fault.Conflict, "error.conflict")
+		}
+		if err := moveVillageHousehold(ctx, tx, before.VillageCode, h.VillageCode); err != nil {
+			return err
 		}
 		return s.logChange(ctx, tx, p, h.County, "household", h.ID, h.ID, "update", before, h)
 	})

@@ -93,6 +93,9 @@ func (b *Bulk) ReplaceHousehold(id int64, h *registry.Household) (bool, error) {
 		if _, err := tx.ExecContext(ctx, "UPDATE households SET "+setList(householdCols)+" WHERE id = $"+strconv.Itoa(len(args)), args...); err != nil {
 			return false, err
 		}
+		if err := moveVillageHousehold(ctx, tx, old.VillageCode, h.VillageCode); err != nil {
+			return false, err
+		}
 		before := old
 		before.Members, before.Incomes = nil, nil
 		after := *h

@@ -72,6 +72,9 @@ func (s *Store) RecordVisitThen(ctx context.Context, p auth.Principal, v *regist
 		if err != nil {
 			return err
 		}
+		if err := countCoverage(ctx, tx, h.ID, h.VillageCode, v.Period, v.CadreID != 0 && v.CadreID == v.PairedCadreID); err != nil {
+			return err
+		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO visits (county, household_id, village_code, visit_date, period, kind, visitor, cadre_id, paired_cadre_id,
 			facts, no_problem, notes, lat, lng, photo, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
 			v.County, v.HouseholdID, v.VillageCode, v.Date, v.Period, v.Kind, v.Visitor, v.CadreID, v.PairedCadreID,

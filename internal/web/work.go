@@ -42,11 +42,19 @@ func (h *Handler) workbench(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	d := workbenchData{Period: policy.PeriodOf(h.Store.Now()).String()}
 	var err error
-	if d.Coverage, err = h.Store.VisitCoverage(ctx, v.p, "", d.Period); err != nil {
+	if d.Coverage, err = h.Store.CoverageSummary(ctx, v.p, "", d.Period); err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	d.Missed = d.Coverage.Missed[:min(20, len(d.Coverage.Missed))]
+	if len(v.p.Area) >= 12 {
+		// A village's own people get the list of households still to visit.
+		full, err := h.Store.VisitCoverage(ctx, v.p, "", d.Period)
+		if err != nil {
+			h.fail(w, r, v, err)
+			return
+		}
+		d.Missed = full.Missed[:min(50, len(full.Missed))]
+	}
 	if d.Items, err = h.Store.ListShortfalls(ctx, v.p, store.ShortfallFilter{Status: "active", Limit: 20}); err != nil {
 		h.fail(w, r, v, err)
 		return
@@ -113,7 +121,7 @@ func (h *Handler) board(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, v, err)
 		return
 	}
-	cov, err := h.Store.VisitCoverage(r.Context(), v.p, b.Area, period)
+	cov, err := h.Store.CoverageSummary(r.Context(), v.p, b.Area, period)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return

@@ -1,0 +1,152 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"tuopin/internal/auth"
+	"tuopin/internal/division"
+	"tuopin/internal/fault"
+)
+
+// bumpVillageHouseholds moves a village's kept household count by delta in
+// the caller's transaction.
+func bumpVillageHouseholds(ctx context.Context, tx *sql.Tx, village string, delta int) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO village_households (village_code, county, n) VALUES ($1, $2, $3)
+		ON CONFLICT (village_code) DO UPDATE SET n = village_households.n + excluded.n`, village, division.CountyOf(village), delta)
+	return err
+}
+
+// countCoverage counts a visit in the month's coverage when it is the
+// first by the household's own paired cadre; it runs in the visit's
+// transaction before the visit is inserted.
+func countCoverage(ctx context.Context, tx *sql.Tx, householdID int64, village, period string, byPaired bool) error {
+	if !byPaired {
+		return nil
+	}
+	var seen int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM visits WHERE period = $1 AND household_id = $2 AND cadre_id <> 0 AND cadre_id = paired_cadre_id`,
+		period, householdID).Scan(&seen); err != nil || seen > 0 {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO coverage_counts (period, village_code, county, n) VALUES ($1, $2, $3, 1)
+		ON CONFLICT (period, village_code) DO UPDATE SET n = coverage_counts.n + 1`, period, village, division.CountyOf(village))
+	return err
+}
+
+// recountCoverage counts a month's coverage again from the visits, after
+// a bulk write of visits.
+func recountCoverage(ctx context.Context, tx *sql.Tx, period string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM coverage_counts WHERE period = $1`, period); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO coverage_counts (period, village_code, county, n)
+		SELECT period, village_code, substr(village_code, 1, 6), COUNT(DISTINCT household_id) FROM visits
+		WHERE period = $1 AND cadre_id <> 0 AND cadre_id = paired_cadre_id GROUP BY period, village_code`, period)
+	return err
+}
+
+// moveVillageHousehold moves one household's count between villages when
+// an edit changed its village.
+func moveVillageHousehold(ctx context.Context, tx *sql.Tx, from, to string) error {
+	if from == to {
+		return nil
+	}
+	if err := bumpVillageHouseholds(ctx, tx, from, -1); err != nil {
+		return err
+	}
+	return bumpVillageHouseholds(ctx, tx, to, 1)
+}
+
+// CoverageSummary is a month's coverage by paired cadre for an area and
+// its sub-areas from the kept counts: households and households visited
+// by their own paired cadre. It reads one row per village, so the board
+// and the workbench show it at any county size; VisitCoverage adds the
+// per-cadre rows, the visits by others and the households missed.
+func (s *Store) CoverageSummary(ctx context.Context, p auth.Principal, area, period string) (*Coverage, error) {
+	area, ok := effectiveArea(p, area)
+	if !ok {
+		return nil, fault.New(fault.NotFound, "error.not_found")
+	}
+	lo, hi := auth.AreaRange(area)
+	sub := map[int]int{0: 2, 2: 4, 4: 6, 6: 9, 9: 12, 12: 12}[len(area)]
+	out := &Coverage{Area: area, Period: period, Areas: []CoverageRow{}, Cadres: []CoverageRow{}, Missed: []Missed{}}
+	rows, err := s.r.QueryContext(ctx, `SELECT substr(vh.village_code, 1, $4), SUM(vh.n), SUM(COALESCE(cc.n, 0))
+		FROM village_households vh LEFT JOIN coverage_counts cc ON cc.village_code = vh.village_code AND cc.period = $1
+		WHERE vh.village_code >= $2 AND vh.village_code < $3 GROUP BY substr(vh.village_code, 1, $4) ORDER BY 1`, period, lo, hi, sub)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out.Total = CoverageRow{Area: area}
+	if d, ok := s.div.Get(area); ok {
+		out.Total.Name = d.Name
+	}
+	for rows.Next() {
+		var r CoverageRow
+		if err := rows.Scan(&r.Area, &r.Households, &r.ByPairedCadre); err != nil {
+			return nil, err
+		}
+		if r.Households == 0 {
+			continue
+		}
+		if d, ok := s.div.Get(r.Area); ok {
+			r.Name = d.Name
+		}
+		r.Rate = rateOf(r.ByPairedCadre, r.Households)
+		out.Areas = append(out.Areas, r)
+		out.Total.Households += r.Households
+		out.Total.ByPairedCadre += r.ByPairedCadre
+	}
+	out.Total.Rate = rateOf(out.Total.ByPairedCadre, out.Total.Households)
+	return out, rows.Err()
+}
+
+// checkCoverage recounts the kept household and coverage counts and
+// returns every count that differs, as board differences.
+func (s *Store) checkCoverage(ctx context.Context) ([]BoardDiff, error) {
+	var out []BoardDiff
+	for _, c := range []struct{ table, kept, counted string }{
+		{"village_households", `SELECT village_code, '', n FROM village_households`,
+			`SELECT village_code, '', COUNT(*) FROM households GROUP BY village_code`},
+		{"coverage_counts", `SELECT village_code, period, n FROM coverage_counts`,
+			`SELECT village_code, period, COUNT(DISTINCT household_id) FROM visits WHERE cadre_id <> 0 AND cadre_id = paired_cadre_id GROUP BY village_code, period`},
+	} {
+		read := func(q string) (map[[2]string]int64, error) {
+			m := map[[2]string]int64{}
+			rows, err := s.r.QueryContext(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var k [2]string
+				var n int64
+				if err := rows.Scan(&k[0], &k[1], &n); err != nil {
+					return nil, err
+				}
+				m[k] += n
+			}
+			return m, rows.Err()
+		}
+		kept, err := read(c.kept)
+		if err != nil {
+			return nil, err
+		}
+		counted, err := read(c.counted)
+		if err != nil {
+			return nil, err
+		}
+		for k, n := range counted {
+			if kept[k] != n {
+				out = append(out, BoardDiff{c.table, k[0], k[1], kept[k], n})
+			}
+		}
+		for k, n := range kept {
+			if _, ok := counted[k]; !ok && n != 0 {
+				out = append(out, BoardDiff{c.table, k[0], k[1], n, 0})
+			}
+		}
+	}
+	return out, nil
+}
