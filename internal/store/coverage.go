@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"tuopin/internal/auth"
 	"tuopin/internal/division"
@@ -149,4 +150,15 @@ func (s *Store) checkCoverage(ctx context.Context) ([]BoardDiff, error) {
 		}
 	}
 	return out, nil
+}
+
+// WriteStamp changes whenever anything is written: the audit chain's head
+// (every write but findings), the latest assessment run (findings), the
+// policy epoch and the registry epoch. Caches of reports built from many
+// rows are valid while it stays the same.
+func (s *Store) WriteStamp(ctx context.Context) (string, error) {
+	var seq, run, pol, reg int64
+	err := s.r.QueryRowContext(ctx, `SELECT (SELECT seq FROM audit_head WHERE id = 1), (SELECT COALESCE(MAX(id), 0) FROM assessment_runs),
+		(SELECT epoch FROM policy_epoch), (SELECT epoch FROM registry_epoch)`).Scan(&seq, &run, &pol, &reg)
+	return fmt.Sprintf("%d:%d:%d:%d", seq, run, pol, reg), err
 }

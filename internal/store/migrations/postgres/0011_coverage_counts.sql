@@ -20,3 +20,6 @@ CREATE TABLE coverage_counts (
 INSERT INTO coverage_counts (period, village_code, county, n)
     SELECT period, village_code, substr(village_code, 1, 6), COUNT(DISTINCT household_id) FROM visits
     WHERE cadre_id <> 0 AND cadre_id = paired_cadre_id GROUP BY period, village_code;
+
+-- Overdue items are found by deadline; most items have none yet.
+CREATE INDEX shortfalls_deadline ON shortfalls(deadline);
