@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -91,6 +93,7 @@ type householdData struct {
 	Visits   []registry.Visit
 	Pairings []registry.Pairing
 	Cases    []registry.Case
+	History  []historyRow
 	Measures []string
 	Today    string
 	CanVisit bool
@@ -129,6 +132,16 @@ func (h *Handler) loadHousehold(r *http.Request, v *view) (*householdData, error
 	}
 	if d.Cases, err = h.Store.Cases(ctx, v.p, store.CaseFilter{HouseholdID: id}); err != nil {
 		return nil, err
+	}
+	changes, err := h.Store.History(ctx, v.p, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range changes {
+		if len(d.History) == 30 {
+			break
+		}
+		d.History = append(d.History, historyRow{At: c.At, Entity: c.Entity, Action: c.Action, Actor: c.Actor, Fields: changedFields(c.Before, c.After, v.p.SeesPersonal())})
 	}
 	for c := range registry.MeasureCategories {
 		d.Measures = append(d.Measures, c)
@@ -391,4 +404,46 @@ func householdFilter(q url.Values) store.HouseholdFilter {
 		}
 	}
 	return f
+}
+
+// historyRow is one entry of a household's facts history as the page
+// shows it: when, what, who, and which fields changed to what.
+type historyRow struct {
+	At, Entity, Action, Actor string
+	Fields                    []string
+}
+
+// personalFields are never shown in the history to roles that may not
+// see personal data.
+var personalFields = map[string]bool{"id_number": true, "phone": true, "bank_account": true, "health": true, "disability_cert": true}
+
+// changedFields lists "field: before → after" for the fields that differ
+// between two JSON records.
+func changedFields(before, after string, personal bool) []string {
+	var b, a map[string]any
+	json.Unmarshal([]byte(before), &b)
+	json.Unmarshal([]byte(after), &a)
+	var out []string
+	for k, av := range a {
+		if k == "version" || k == "updated_at" || k == "members" || k == "incomes" || (!personal && personalFields[k]) {
+			continue
+		}
+		bv, had := b[k]
+		if had && fmt.Sprint(bv) == fmt.Sprint(av) {
+			continue
+		}
+		if !had && before != "" {
+			continue
+		}
+		if before == "" {
+			out = append(out, k+": "+fmt.Sprint(av))
+		} else {
+			out = append(out, k+": "+fmt.Sprint(bv)+" → "+fmt.Sprint(av))
+		}
+	}
+	slices.Sort(out)
+	if len(out) > 8 {
+		out = append(out[:8], "…")
+	}
+	return out
 }
