@@ -284,6 +284,13 @@ func TestBrowser(t *testing.T) {
 	if after2, _, _ := s.Counts(ctx); after2 != before2 {
 		t.Fatalf("a file with errors wrote households: %d before, %d after", before2, after2)
 	}
+	// The report pages render with their charts.
+	for _, pg := range []struct{ path, wait, name string }{
+		{"/exit", `.chart canvas`, "exit"}, {"/mpi", `.chart canvas`, "mpi"}, {"/rules", `table.rules`, "rules"},
+		{"/households/" + strconv.FormatInt(h.ID, 10) + "/card", `.a4`, "card"},
+	} {
+		run(pg.name, chromedp.Navigate(base+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.wait)), chromedp.Sleep(300*time.Millisecond), shot(pg.name))
+	}
 }
 
 // statusAs signs in over HTTP as user and returns the status of a GET.

@@ -10,10 +10,10 @@ import (
 )
 
 type exitData struct {
-	R      *assess.ExitReport
-	Period string
-	Leaf   bool
-	URL    func(code string) string
+	R         *assess.ExitReport
+	Period    string
+	Leaf      bool
+	Incidence chartData
 }
 
 // exitPage is exit readiness (退出评估) of an area: its own indicators
@@ -31,7 +31,23 @@ func (h *Handler) exitPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := exitData{R: rep, Period: rep.Period, Leaf: len(rep.Area.Code) >= 12}
+	// Incidence before and after the eligible exits, in tenths of a per
+	// cent, for each sub-area.
+	before, after := chartSeries{Name: v.t("ui.incidence")}, chartSeries{Name: v.t("ui.incidence_after")}
+	tenths := func(r *assess.Rate) int64 {
+		if r == nil {
+			return 0
+		}
+		return int64(r.Value*1000 + 0.5)
+	}
+	for _, row := range rep.Rows {
+		d.Incidence.Labels = append(d.Incidence.Labels, row.Name)
+		before.Data = append(before.Data, tenths(row.Incidence))
+		after.Data = append(after.Data, tenths(row.IncidenceAfterExit))
+	}
+	d.Incidence.Series = []chartSeries{before, after}
 	pg := v.page(v.t("ui.menu.exit"), "exit", d)
+	pg.Charts = len(rep.Rows) > 0
 	pg.Crumbs = h.crumbs(v.p, rep.Area.Code, "/exit?"+url.Values{"period": {rep.Period}}.Encode()+"&area=")
 	h.render(w, r, http.StatusOK, "exit.html", pg)
 }

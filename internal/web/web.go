@@ -222,6 +222,14 @@ func (h *Handler) funcs() template.FuncMap {
 			return m
 		},
 		"deref": func(b *bool) bool { return b != nil && *b },
+		// label translates a code of a list when the catalogue has it and
+		// shows the code itself otherwise (audit actions are open-ended).
+		"label": func(lang, list, code string) string {
+			if t := i18n.T(lang, "code."+list+"."+code); t != "code."+list+"."+code {
+				return t
+			}
+			return code
+		},
 		"pct":   func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
 		"json": func(v any) template.JS {
 			b, _ := json.Marshal(v)

@@ -6,7 +6,7 @@
     var src = document.getElementById(el.getAttribute("data-source"));
     return src ? JSON.parse(src.textContent) : null;
   }
-  function bar(el, d) {
+  function bar(el, d, grouped) {
     var chart = echarts.init(el);
     chart.setOption({
       tooltip: { trigger: "axis" },
@@ -15,7 +15,7 @@
       xAxis: { type: "category", data: d.labels },
       yAxis: { type: "value" },
       series: d.series.map(function (s) {
-        return { name: s.name, type: "bar", stack: "all", data: s.data };
+        return grouped ? { name: s.name, type: "bar", data: s.data } : { name: s.name, type: "bar", stack: "all", data: s.data };
       })
     });
     return chart;
@@ -40,7 +40,8 @@
       document.querySelectorAll("[data-chart]").forEach(function (el) {
         var d = data(el);
         if (!d) { return; }
-        charts.push(el.getAttribute("data-chart") === "line" ? line(el, d) : bar(el, d));
+        var kind = el.getAttribute("data-chart");
+        charts.push(kind === "line" ? line(el, d) : bar(el, d, kind === "grouped"));
       });
       window.addEventListener("resize", function () {
         charts.forEach(function (c) { c.resize(); });
