@@ -79,9 +79,7 @@ func (h *Handler) caseData(r *http.Request, v *view) (*caseData, error) {
 	if d.C, err = h.Store.Case(r.Context(), v.p, id); err != nil {
 		return nil, err
 	}
-	for c := range registry.MeasureCategories {
-		d.Measures = append(d.Measures, c)
-	}
+	d.Measures = measureCategories()
 	if d.C.Status == registry.CaseMonitored {
 		if d.Stable, err = h.Assess.Stability(r.Context(), v.p, d.C.HouseholdID, policy.PeriodOf(h.Store.Now())); err != nil {
 			return nil, err

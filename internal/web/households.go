@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"tuopin/internal/assess"
 	"tuopin/internal/fault"
@@ -143,10 +142,7 @@ func (h *Handler) loadHousehold(r *http.Request, v *view) (*householdData, error
 		}
 		d.History = append(d.History, historyRow{At: c.At, Entity: c.Entity, Action: c.Action, Actor: c.Actor, Fields: changedFields(c.Before, c.After, v.p.SeesPersonal())})
 	}
-	for c := range registry.MeasureCategories {
-		d.Measures = append(d.Measures, c)
-	}
-	slices.Sort(d.Measures)
+	d.Measures = measureCategories()
 	return d, nil
 }
 
@@ -388,9 +384,6 @@ func fieldName(lang, field string) string {
 	return field
 }
 
-// monthStart is the first day of the month of t, for period links.
-func monthStart(t time.Time) string { return t.Format("2006-01") }
-
 // householdFilter reads the list's filters from a query or a form; codes
 // outside their lists are ignored.
 func householdFilter(q url.Values) store.HouseholdFilter {
@@ -445,5 +438,16 @@ func changedFields(before, after string, personal bool) []string {
 	if len(out) > 8 {
 		out = append(out[:8], "…")
 	}
+	return out
+}
+
+// measureCategories are the measure categories in a fixed order, for the
+// forms' selects.
+func measureCategories() []string {
+	out := make([]string, 0, len(registry.MeasureCategories))
+	for c := range registry.MeasureCategories {
+		out = append(out, c)
+	}
+	slices.Sort(out)
 	return out
 }

@@ -196,8 +196,11 @@ func (h *Handler) importCommit(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	j := h.jobs.get(v.p.Username, r.PathValue("id"))
-	if j == nil || !v.p.CanImport() {
+	j, ok := h.ownJob(w, r, v)
+	if !ok {
+		return
+	}
+	if !v.p.CanImport() {
 		h.fail(w, r, v, fault.New(fault.NotFound, "error.not_found"))
 		return
 	}
@@ -320,9 +323,8 @@ func (h *Handler) jobPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	j := h.jobs.get(v.p.Username, r.PathValue("id"))
-	if j == nil {
-		h.fail(w, r, v, fault.New(fault.NotFound, "error.not_found"))
+	j, ok := h.ownJob(w, r, v)
+	if !ok {
 		return
 	}
 	s := j.snapshot()
@@ -339,9 +341,8 @@ func (h *Handler) jobFile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	j := h.jobs.get(v.p.Username, r.PathValue("id"))
-	if j == nil {
-		h.fail(w, r, v, fault.New(fault.NotFound, "error.not_found"))
+	j, ok := h.ownJob(w, r, v)
+	if !ok {
 		return
 	}
 	s := j.snapshot()
@@ -368,4 +369,14 @@ func (h *Handler) jobFile(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
 	http.ServeFile(w, r, path)
+}
+
+// ownJob finds the request's job among the user's own; any other is not
+// found, and the error page is written.
+func (h *Handler) ownJob(w http.ResponseWriter, r *http.Request, v *view) (*job, bool) {
+	j := h.jobs.get(v.p.Username, r.PathValue("id"))
+	if j == nil {
+		h.fail(w, r, v, fault.New(fault.NotFound, "error.not_found"))
+	}
+	return j, j != nil
 }
