@@ -35,18 +35,6 @@ func countCoverage(ctx context.Context, tx *sql.Tx, householdID int64, village, 
 	return err
 }
 
-// recountCoverage counts a month's coverage again from the visits, after
-// a bulk write of visits.
-func recountCoverage(ctx context.Context, tx *sql.Tx, period string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM coverage_counts WHERE period = $1`, period); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO coverage_counts (period, village_code, county, n)
-		SELECT period, village_code, substr(village_code, 1, 6), COUNT(DISTINCT household_id) FROM visits
-		WHERE period = $1 AND cadre_id <> 0 AND cadre_id = paired_cadre_id GROUP BY period, village_code`, period)
-	return err
-}
-
 // moveVillageHousehold moves one household's count between villages when
 // an edit changed its village.
 func moveVillageHousehold(ctx context.Context, tx *sql.Tx, from, to string) error {
