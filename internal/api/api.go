@@ -87,6 +87,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerShortfalls(mux)
 	h.registerSampling(mux)
 	h.registerMonitoring(mux)
+	h.registerAppraisal(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fault.New(fault.NotFound, "error.not_found"))
 	})

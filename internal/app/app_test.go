@@ -26,14 +26,21 @@ var now = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
 // demo county, and returns its base URL and store.
 func server(t *testing.T) (string, *store.Store) {
 	t.Helper()
+	base, s := serverEmpty(t)
+	if _, err := demo.Load(context.Background(), s, demo.Options{Households: 600, Seed: 2}); err != nil {
+		t.Fatal(err)
+	}
+	return base, s
+}
+
+// serverEmpty runs the program on an empty database.
+func serverEmpty(t *testing.T) (string, *store.Store) {
+	t.Helper()
 	m := &Main{}
 	if err := m.Run(context.Background(), Config{DB: filepath.Join(t.TempDir(), "app.db"), Addr: "127.0.0.1:0", Now: func() time.Time { return now }, Migrate: true}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	if _, err := demo.Load(context.Background(), m.Store, demo.Options{Households: 600, Seed: 2}); err != nil {
-		t.Fatal(err)
-	}
 	return "http://" + m.Addr, m.Store
 }
 

@@ -70,6 +70,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /cases", h.cases)
 	mux.HandleFunc("GET /cases/{id}", h.casePage)
 	mux.HandleFunc("POST /cases/{id}", h.caseAction)
+	mux.HandleFunc("GET /scorecards", h.scorecards)
+	mux.HandleFunc("GET /scorecards/{id}", h.scoreRecords)
 	mux.HandleFunc("GET /exit", h.exitPage)
 	mux.HandleFunc("GET /mpi", h.mpiPage)
 	mux.HandleFunc("GET /rules", h.rulesPage)

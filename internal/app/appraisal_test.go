@@ -1,0 +1,92 @@
+package app
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"tuopin/internal/auth"
+	"tuopin/internal/demo"
+	"tuopin/internal/division"
+)
+
+// TestScorecards checks the scorecards of a county with three months of
+// history: every cadre with households has a card, the ranks hold, and
+// every count on a card equals the records its drill-down lists.
+func TestScorecards(t *testing.T) {
+	base, s := serverEmpty(t)
+	if _, err := demo.Load(context.Background(), s, demo.Options{Households: 500, Seed: 5, Months: 3}); err != nil {
+		t.Fatal(err)
+	}
+	admin := token(t, s, "admin", auth.CountyAdmin, division.Zhenxiong)
+	code, body := call(t, "GET", base+"/api/v1/scorecards?period=2026-10", admin, nil)
+	if code != 200 {
+		t.Fatalf("scorecards: %d %v", code, body)
+	}
+	cards := body["cards"].([]any)
+	if len(cards) < 50 || body["formula"].(map[string]any)["version"].(float64) != 1 {
+		t.Fatalf("cards: %d formula %v", len(cards), body["formula"])
+	}
+	prev := 101.0
+	checked := 0
+	for _, c := range cards {
+		card := c.(map[string]any)
+		score := card["score"].(float64)
+		if score > prev || score < 0 || score > 100 {
+			t.Fatalf("scores out of order or range: %v after %v", score, prev)
+		}
+		prev = score
+		if card["rank_township"].(float64) < 1 || card["rank_unit"].(float64) < 1 {
+			t.Fatalf("ranks: %v", card)
+		}
+		if checked >= 12 {
+			continue
+		}
+		checked++
+		// Drill down: each metric's numerator and denominator are the
+		// records listed.
+		id := strconv.FormatFloat(card["cadre_id"].(float64), 'f', 0, 64)
+		for _, m := range card["metrics"].([]any) {
+			m := m.(map[string]any)
+			code, recs := call(t, "GET", base+"/api/v1/scorecards/"+id+"/records?period=2026-10&metric="+m["code"].(string), admin, nil)
+			if code != 200 {
+				t.Fatalf("records: %d %v", code, recs)
+			}
+			var num int
+			items := recs["items"].([]any)
+			for _, r := range items {
+				if r.(map[string]any)["counts"].(bool) {
+					num++
+				}
+			}
+			if float64(len(items)) != m["denominator"].(float64) || float64(num) != m["numerator"].(float64) {
+				t.Fatalf("cadre %s metric %s: card %v/%v, records %d/%d", id, m["code"], m["numerator"], m["denominator"], num, len(items))
+			}
+		}
+	}
+	// A past month gives the same cards again.
+	_, again := call(t, "GET", base+"/api/v1/scorecards?period=2026-10", admin, nil)
+	if jsonText(again) != jsonText(body) {
+		t.Fatal("the same month and formula gave different scorecards")
+	}
+	// A new formula version needs weights summing to 100 and the county's
+	// role; the old version stays reproducible.
+	cadre := token(t, s, "cadre", auth.VillageCadre, division.MustBuiltin().Villages(division.Zhenxiong)[0].Code)
+	if code, _ := call(t, "POST", base+"/api/v1/scorecard-formula", cadre, map[string]any{"weights": map[string]int{"coverage": 100}, "timely_day": 20}); code != 403 {
+		t.Fatalf("cadre saved a formula: %d", code)
+	}
+	if code, _ := call(t, "POST", base+"/api/v1/scorecard-formula", admin, map[string]any{"weights": map[string]int{"coverage": 90}, "timely_day": 20}); code != 422 {
+		t.Fatalf("weights not summing to 100: %d", code)
+	}
+	if code, f := call(t, "POST", base+"/api/v1/scorecard-formula", admin, map[string]any{"weights": map[string]int{"coverage": 100}, "timely_day": 20}); code != 201 || f["version"].(float64) != 2 {
+		t.Fatalf("new formula: %d %v", code, f)
+	}
+	_, v1 := call(t, "GET", base+"/api/v1/scorecards?period=2026-10&version=1", admin, nil)
+	if jsonText(v1) != jsonText(body) {
+		t.Fatal("version 1 no longer gives the same scorecards")
+	}
+	_, v2 := call(t, "GET", base+"/api/v1/scorecards?period=2026-10", admin, nil)
+	if v2["formula"].(map[string]any)["version"].(float64) != 2 {
+		t.Fatalf("latest formula: %v", v2["formula"])
+	}
+}
