@@ -43,11 +43,10 @@ func (h *Handler) scorecards(w http.ResponseWriter, r *http.Request, p auth.Prin
 	if err != nil {
 		return err
 	}
-	cards, err := h.Store.CadreCounts(r.Context(), p, q.Get("area"), period, f.TimelyDay)
+	cards, err := h.Store.Scorecards(r.Context(), p, q.Get("area"), period, f)
 	if err != nil {
 		return err
 	}
-	f.ScoreAll(cards)
 	area := q.Get("area")
 	if area == "" {
 		area = p.Area

@@ -252,3 +252,30 @@ func BenchmarkPages(b *testing.B) {
 		b.ReportMetric(float64(total)/1024, "board-first-load-KB")
 	}
 }
+
+// BenchmarkScorecards scores every cadre of a 250,000-household county
+// with a year of history for last month (target ≤ 5 s), then reports the
+// p95 of the scorecards of a township through the API and of the county's
+// scorecard page (target ≤ 50 ms).
+// Run: TUOPIN_BENCH_DB=/tmp/bench go test -run '^$' -bench Scorecards -benchtime 1x -timeout 60m ./internal/app/
+func BenchmarkScorecards(b *testing.B) {
+	n := envInt("TUOPIN_BENCH_HOUSEHOLDS", 250000)
+	m, tok := benchCounty(b, n, envInt("TUOPIN_BENCH_MONTHS", 12))
+	town := division.MustBuiltin().Children(division.Zhenxiong)[3].Code
+	for b.Loop() {
+		d := timedGet(b, "http://"+m.Addr+"/api/v1/scorecards?period=2026-10", tok)
+		b.ReportMetric(d.Seconds(), "county-s")
+		var ds []time.Duration
+		for i := 0; i < 100; i++ {
+			ds = append(ds, timedGet(b, "http://"+m.Addr+"/api/v1/scorecards?period=2026-10&area="+town, tok))
+		}
+		b.ReportMetric(quantile(ds, 0.5), "township-api-p50-ms")
+		b.ReportMetric(quantile(ds, 0.95), "township-api-p95-ms")
+		ds = ds[:0]
+		for i := 0; i < 100; i++ {
+			ds = append(ds, timedGet(b, "http://"+m.Addr+"/scorecards?period=2026-10", tok))
+		}
+		b.ReportMetric(quantile(ds, 0.5), "page-p50-ms")
+		b.ReportMetric(quantile(ds, 0.95), "page-p95-ms")
+	}
+}

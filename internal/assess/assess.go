@@ -30,8 +30,6 @@ type Assessor struct {
 	mu       sync.Mutex
 	compiled map[int64]*policy.Compiled // by rule-set ID; versions never change
 	preview  *Cache
-	reports  map[string]*cachedReport
-	tick     int64
 	// current caches what Household needs on every call, valid while the
 	// policy epoch and the period stay the same.
 	current struct {

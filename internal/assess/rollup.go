@@ -147,7 +147,7 @@ func isPoor(status string) bool {
 
 // ExitReport builds the roll-up for area and period (latest when empty).
 func (a *Assessor) ExitReport(ctx context.Context, p auth.Principal, area, period string) (*ExitReport, error) {
-	v, err := a.cached(ctx, "exit", func() (any, error) { return a.exitReport(ctx, p, area, period) }, p.Area, area, period)
+	v, err := a.S.Memo(ctx, func() (any, error) { return a.exitReport(ctx, p, area, period) }, "exit", p.Area, area, period)
 	if err != nil {
 		return nil, err
 	}
@@ -389,7 +389,7 @@ type MPIReport struct {
 // set code (mpi-global when empty) at cutoff k (the set's own when empty),
 // from the stored deprivation findings, broken down by sub-area.
 func (a *Assessor) MPI(ctx context.Context, p auth.Principal, area, period, code, k string) (*MPIReport, error) {
-	v, err := a.cached(ctx, "mpi", func() (any, error) { return a.mpi(ctx, p, area, period, code, k) }, p.Area, area, period, code, k)
+	v, err := a.S.Memo(ctx, func() (any, error) { return a.mpi(ctx, p, area, period, code, k) }, "mpi", p.Area, area, period, code, k)
 	if err != nil {
 		return nil, err
 	}
@@ -432,52 +432,4 @@ func (a *Assessor) mpi(ctx context.Context, p auth.Principal, area, period, code
 	}
 	sort.Slice(m.SubAreas, func(i, j int) bool { return m.SubAreas[i].Area < m.SubAreas[j].Area })
 	return &MPIReport{Period: period, RuleSetID: c.Set.ID, RuleSet: c.Set.Code, Version: c.Set.Version, MPI: m}, nil
-}
-
-// reportCacheSize bounds the reports kept; the oldest half goes first.
-const reportCacheSize = 256
-
-type cachedReport struct {
-	stamp string
-	value any
-	used  int64
-}
-
-// cached returns the report built by build for the key parts, from
-// memory while nothing has been written since it was built (the store's
-// write stamp is unchanged), so a county's exit report or MPI, which read
-// every finding of a month, are built once between writes. The caller's
-// own scope is part of the key.
-func (a *Assessor) cached(ctx context.Context, kind string, build func() (any, error), parts ...string) (any, error) {
-	stamp, err := a.S.WriteStamp(ctx)
-	if err != nil {
-		return nil, err
-	}
-	key := kind + "|" + strings.Join(parts, "|")
-	a.mu.Lock()
-	a.tick++
-	if c, ok := a.reports[key]; ok && c.stamp == stamp {
-		c.used = a.tick
-		a.mu.Unlock()
-		return c.value, nil
-	}
-	a.mu.Unlock()
-	v, err := build()
-	if err != nil {
-		return nil, err
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.reports == nil {
-		a.reports = map[string]*cachedReport{}
-	}
-	if len(a.reports) >= reportCacheSize {
-		for k, c := range a.reports {
-			if c.used < a.tick-reportCacheSize/2 {
-				delete(a.reports, k)
-			}
-		}
-	}
-	a.reports[key] = &cachedReport{stamp: stamp, value: v, used: a.tick}
-	return v, nil
 }

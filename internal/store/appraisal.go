@@ -259,3 +259,20 @@ func (s *Store) ScoreRecords(ctx context.Context, p auth.Principal, cadreID int6
 	}
 	return out, rows.Err()
 }
+
+// Scorecards scores every cadre with households in the area for a month
+// with formula f, ranked; the result is kept until anything is written.
+func (s *Store) Scorecards(ctx context.Context, p auth.Principal, area, period string, f appraisal.Formula) ([]appraisal.Card, error) {
+	v, err := s.Memo(ctx, func() (any, error) {
+		cards, err := s.CadreCounts(ctx, p, area, period, f.TimelyDay)
+		if err != nil {
+			return nil, err
+		}
+		f.ScoreAll(cards)
+		return cards, nil
+	}, "scorecards", p.Area, area, period, f.Code, strconv.Itoa(f.Version))
+	if err != nil {
+		return nil, err
+	}
+	return v.([]appraisal.Card), nil
+}

@@ -47,6 +47,7 @@ type Store struct {
 	Dialect Dialect
 	now     func() time.Time
 	div     *division.Table
+	memo    memo
 }
 
 // Open connects to dsn: a postgres:// or postgresql:// URL, or else a

@@ -34,12 +34,11 @@ func (h *Handler) scorecards(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, v, err)
 		return
 	}
-	cards, err := h.Store.CadreCounts(r.Context(), v.p, q.Get("area"), period, f.TimelyDay)
+	cards, err := h.Store.Scorecards(r.Context(), v.p, q.Get("area"), period, f)
 	if err != nil {
 		h.fail(w, r, v, err)
 		return
 	}
-	f.ScoreAll(cards)
 	if len(cards) > 500 {
 		cards = cards[:500]
 	}

@@ -16,3 +16,6 @@ CREATE TABLE scorecard_formulas (
 -- people's satisfaction); provinces set their own.
 INSERT INTO scorecard_formulas (code, version, weights, timely_day, created_at, created_by) VALUES ('scorecard', 1,
     '{"coverage":30,"timeliness":10,"on_time":25,"reopened":10,"contradicted":15,"satisfaction":10}', 20, '2026-01-01T00:00:00Z', 'tuopin');
+
+-- A township's or a village's visits of a month, for scorecards.
+CREATE INDEX visits_area ON visits(period, village_code);
