@@ -88,6 +88,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	h.registerSampling(mux)
 	h.registerMonitoring(mux)
 	h.registerAppraisal(mux)
+	h.registerAccountability(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fault.New(fault.NotFound, "error.not_found"))
 	})

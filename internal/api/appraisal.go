@@ -7,6 +7,8 @@ import (
 	"tuopin/internal/appraisal"
 	"tuopin/internal/auth"
 	"tuopin/internal/policy"
+	"tuopin/internal/registry"
+	"tuopin/internal/store"
 )
 
 // registerAppraisal adds the routes of cadre appraisal (绩效考核).
@@ -98,5 +100,100 @@ func (h *Handler) saveFormula(w http.ResponseWriter, r *http.Request, p auth.Pri
 		return err
 	}
 	writeJSON(w, http.StatusCreated, f)
+	return nil
+}
+
+// registerAccountability adds the routes of accountability cases
+// (追责问责) and tolerance requests (容错纠错).
+func (h *Handler) registerAccountability(mux *http.ServeMux) {
+	mux.Handle("POST /api/v1/accountability/scan", h.auth(h.scanAccountability))
+	mux.Handle("POST /api/v1/accountability", h.auth(h.openAccountability))
+	mux.Handle("GET /api/v1/accountability", h.auth(h.listAccountability))
+	mux.Handle("GET /api/v1/accountability/{id}", h.auth(h.getAccountability))
+	mux.Handle("POST /api/v1/accountability/{id}/actions", h.auth(h.actOnAccountability))
+	mux.Handle("POST /api/v1/accountability/{id}/tolerance", h.auth(h.actOnTolerance))
+}
+
+// scanAccountability applies the rules to {"period": "YYYY-MM"} and
+// answers the cases it opened.
+func (h *Handler) scanAccountability(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var in struct {
+		Period string `json:"period"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	cs, err := h.Store.ScanAccountability(r.Context(), p, in.Period)
+	if err != nil {
+		return err
+	}
+	return list(w, cs, len(cs))
+}
+
+func (h *Handler) openAccountability(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	var x registry.AccountabilityCase
+	if err := decode(r, &x); err != nil {
+		return err
+	}
+	x.ID = 0
+	if err := h.Store.OpenAccountability(r.Context(), p, &x); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, x)
+	return nil
+}
+
+func (h *Handler) listAccountability(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	cs, err := h.Store.AccountabilityCases(r.Context(), p, r.URL.Query().Get("status"))
+	if err != nil {
+		return err
+	}
+	return list(w, cs, len(cs))
+}
+
+func (h *Handler) getAccountability(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	x, err := h.Store.AccountabilityCase(r.Context(), p, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, x)
+	return nil
+}
+
+func (h *Handler) actOnAccountability(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var a store.AccountabilityAction
+	if err := decode(r, &a); err != nil {
+		return err
+	}
+	x, err := h.Store.ActOnAccountability(r.Context(), p, id, a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, x)
+	return nil
+}
+
+func (h *Handler) actOnTolerance(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var a store.ToleranceAction
+	if err := decode(r, &a); err != nil {
+		return err
+	}
+	x, err := h.Store.ActOnTolerance(r.Context(), p, id, a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, x)
 	return nil
 }

@@ -103,3 +103,13 @@ func (p Principal) CanEditPolicy() bool { return p.Role == CountyAdmin }
 // CanVerify reports whether the role may record verification samples and
 // surveys (抽查, 群众认可度).
 func (p Principal) CanVerify() bool { return p.Role == CountyAdmin || p.Role == Verifier }
+
+// CanHoldAccountable reports whether the role may open, investigate and
+// decide accountability cases (追责问责): the discipline inspector and
+// the county office.
+func (p Principal) CanHoldAccountable() bool { return p.Role == Inspector || p.Role == CountyAdmin }
+
+// CanDecideTolerance reports whether the role may decide a tolerance
+// request (容错纠错): the discipline inspector alone, so the office that
+// opened a case does not also excuse it.
+func (p Principal) CanDecideTolerance() bool { return p.Role == Inspector }

@@ -5,6 +5,7 @@ import (
 
 	"tuopin/internal/appraisal"
 	"tuopin/internal/auth"
+	"tuopin/internal/fault"
 	"tuopin/internal/registry"
 	"tuopin/internal/store"
 	"tuopin/internal/store/storetest"
@@ -70,6 +71,107 @@ func TestCadreCounts(t *testing.T) {
 			if (x.CadreID == c.ID || x.CadreID == old.ID) && x.Counts.Households != 1 {
 				t.Fatalf("October pairings: %+v", x)
 			}
+		}
+	})
+}
+
+func TestAccountabilityAndTolerance(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, s *store.Store) {
+		a, b := fixture("A1", villageA, 1), fixture("A2", villageA, 2)
+		for _, h := range []*registry.Household{&a, &b} {
+			if err := s.CreateHousehold(ctx, admin, h); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c := registry.Cadre{Name: "张强", Unit: "镇雄县教育体育局", UnitLevel: "county", Area: villageA[:9], Username: "zq"}
+		if err := s.SaveCadre(ctx, admin, &c); err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range []registry.Household{a, b} {
+			if err := s.Pair(ctx, admin, &registry.Pairing{HouseholdID: h.ID, CadreID: c.ID, Start: "2024-01-01"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// October: only a visited; November: only a again. b was missed
+		// two months running.
+		zq := auth.Principal{Username: "zq", Role: auth.PairedCadre, Area: villageA}
+		for _, d := range []string{"2026-10-12", "2026-11-12"} {
+			v := registry.Visit{HouseholdID: a.ID, Date: d, Kind: "in_person"}
+			if err := s.RecordVisit(ctx, zq, &v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		inspector := auth.Principal{Username: "jw", Role: auth.Inspector, Area: "530627"}
+		if _, err := s.ScanAccountability(ctx, zq, "2026-11"); fault.KindOf(err) != fault.Forbidden {
+			t.Fatalf("a cadre scanned: %v", err)
+		}
+		opened, err := s.ScanAccountability(ctx, inspector, "2026-11")
+		if err != nil || len(opened) != 1 || opened[0].Rule != "missed_visits" || opened[0].CadreID != c.ID {
+			t.Fatalf("scan: %+v %v", opened, err)
+		}
+		if again, _ := s.ScanAccountability(ctx, inspector, "2026-11"); len(again) != 0 {
+			t.Fatalf("a second scan opened %+v", again)
+		}
+		x := opened[0]
+		act := func(p auth.Principal, a store.AccountabilityAction) error {
+			a.Version = x.Version
+			got, err := s.ActOnAccountability(ctx, p, x.ID, a)
+			if err == nil {
+				x = got
+			}
+			return err
+		}
+		if err := act(inspector, store.AccountabilityAction{Action: "decide", Decision: "reminder", Evidence: "x"}); fault.KindOf(err) != fault.Invalid {
+			t.Fatalf("decided before investigating: %v", err)
+		}
+		if err := act(inspector, store.AccountabilityAction{Action: "investigate", Findings: "该户外出务工，电话未接通"}); err != nil {
+			t.Fatal(err)
+		}
+		// A tolerance request: filed by the cadre, decided only by the
+		// inspector, its correction tracked.
+		tol := func(p auth.Principal, a store.ToleranceAction) error {
+			_, err := s.ActOnTolerance(ctx, p, x.ID, a)
+			return err
+		}
+		if err := tol(zq, store.ToleranceAction{Action: "file", Facts: "农户外出务工无法入户", Distinction: "luck", DecidingBody: "县纪委"}); fault.KindOf(err) != fault.Invalid {
+			t.Fatalf("unknown distinction: %v", err)
+		}
+		if err := tol(zq, store.ToleranceAction{Action: "file", Facts: "农户外出务工无法入户，已电话联系", Distinction: "inexperience", DecidingBody: "县纪委监委"}); err != nil {
+			t.Fatal(err)
+		}
+		full, _ := s.AccountabilityCase(ctx, inspector, x.ID)
+		req := full.Tolerance[0]
+		if err := tol(admin, store.ToleranceAction{Action: "decide", RequestID: req.ID, Version: req.Version, Outcome: "exempt", CorrectionPlan: "改为视频走访"}); fault.KindOf(err) != fault.Forbidden {
+			t.Fatalf("the county office decided tolerance: %v", err)
+		}
+		if err := tol(inspector, store.ToleranceAction{Action: "decide", RequestID: req.ID, Version: req.Version, Outcome: "exempt"}); fault.KindOf(err) != fault.Invalid {
+			t.Fatalf("exempt without a correction plan: %v", err)
+		}
+		if err := tol(inspector, store.ToleranceAction{Action: "decide", RequestID: req.ID, Version: req.Version, Outcome: "exempt", CorrectionPlan: "改为视频走访，每月留存截图"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tol(inspector, store.ToleranceAction{Action: "correct", RequestID: req.ID, Version: req.Version + 1}); err != nil {
+			t.Fatal(err)
+		}
+		if err := act(inspector, store.AccountabilityAction{Action: "decide", Decision: "none", Evidence: "容错免责决定书"}); err != nil {
+			t.Fatal(err)
+		}
+		if x.Status != registry.AccountabilityDecided || len(x.Tolerance) != 1 || x.Tolerance[0].Status != "corrected" {
+			t.Fatalf("case after decision: %+v", x)
+		}
+		if err := act(inspector, store.AccountabilityAction{Action: "investigate", Findings: "again"}); fault.KindOf(err) != fault.Invalid {
+			t.Fatalf("a decided case took another step: %v", err)
+		}
+		// By hand, with a reason.
+		m := registry.AccountabilityCase{CadreID: c.ID, Period: "2026-11", Basis: "群众反映帮扶干部长期不入户"}
+		if err := s.OpenAccountability(ctx, inspector, &m); err != nil || m.Rule != "manual" {
+			t.Fatalf("manual case: %+v %v", m, err)
+		}
+		if cs, _ := s.AccountabilityCases(ctx, inspector, ""); len(cs) != 2 {
+			t.Fatalf("cases: %+v", cs)
+		}
+		if _, bad, err := s.VerifyAudit(ctx); bad != nil || err != nil {
+			t.Fatalf("audit: %+v %v", bad, err)
 		}
 	})
 }
