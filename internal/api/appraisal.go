@@ -107,6 +107,7 @@ func (h *Handler) saveFormula(w http.ResponseWriter, r *http.Request, p auth.Pri
 // (追责问责) and tolerance requests (容错纠错).
 func (h *Handler) registerAccountability(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/accountability/scan", h.auth(h.scanAccountability))
+	mux.Handle("POST /api/v1/households/{id}/survey-link", h.auth(h.surveyLink))
 	mux.Handle("POST /api/v1/accountability", h.auth(h.openAccountability))
 	mux.Handle("GET /api/v1/accountability", h.auth(h.listAccountability))
 	mux.Handle("GET /api/v1/accountability/{id}", h.auth(h.getAccountability))
@@ -195,5 +196,29 @@ func (h *Handler) actOnTolerance(w http.ResponseWriter, r *http.Request, p auth.
 		return err
 	}
 	writeJSON(w, http.StatusOK, x)
+	return nil
+}
+
+// surveyLink makes a household's one-time survey link for {"period"}
+// (this month when empty) and answers its path; the token is shown once.
+func (h *Handler) surveyLink(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Period string `json:"period"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if in.Period == "" {
+		in.Period = policy.PeriodOf(h.Store.Now()).String()
+	}
+	token, err := h.Store.CreateSurveyToken(r.Context(), p, id, in.Period)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"path": "/s/" + token, "period": in.Period})
 	return nil
 }

@@ -2,12 +2,16 @@ package app
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"tuopin/internal/auth"
 	"tuopin/internal/demo"
 	"tuopin/internal/division"
+	"tuopin/internal/store"
 )
 
 // TestScorecards checks the scorecards of a county with three months of
@@ -137,5 +141,50 @@ func TestAccountabilityAPI(t *testing.T) {
 	}
 	if code, x = call(t, "POST", act, inspector, map[string]any{"action": "decide", "version": 2, "decision": "reminder", "evidence": "提醒谈话记录"}); code != 200 || x["decision"] != "reminder" {
 		t.Fatalf("decide: %d %v", code, x)
+	}
+}
+
+func TestSelfSurvey(t *testing.T) {
+	base, s := server(t)
+	hs, _, _ := s.ListHouseholds(context.Background(), auth.System("t"), store.HouseholdFilter{PageSize: 1})
+	h := hs[0]
+	cadre := token(t, s, "cadre", auth.VillageCadre, h.VillageCode)
+	verifier := token(t, s, "verifier", auth.Verifier, h.VillageCode[:9])
+	if code, _ := call(t, "POST", base+"/api/v1/households/"+strconv.FormatInt(h.ID, 10)+"/survey-link", cadre, map[string]any{}); code != 403 {
+		t.Fatalf("the cadre the survey judges made a link: %d", code)
+	}
+	code, link := call(t, "POST", base+"/api/v1/households/"+strconv.FormatInt(h.ID, 10)+"/survey-link", verifier, map[string]any{"period": "2026-11"})
+	if code != 201 {
+		t.Fatalf("link: %d %v", code, link)
+	}
+	path := base + link["path"].(string)
+	// No sign-in: the household opens the link and answers once.
+	resp, err := http.Get(path)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("open the link: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	form := url.Values{"policies": {"yes"}, "measures": {"yes"}, "exit_result": {"yes"}, "cadre": {"no"}, "comment": {"干部来得少"}}
+	post := func() int {
+		req, _ := http.NewRequest("POST", path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post(); code != 200 {
+		t.Fatalf("answer: %d", code)
+	}
+	if code := post(); code != 404 {
+		t.Fatalf("a second answer through the same link: %d", code)
+	}
+	// The answer is a survey of the household, by itself, not approving
+	// (it does not recognise the cadre's help).
+	counts, err := s.SurveyCounts(context.Background(), h.VillageCode, "2026-11")
+	if err != nil || len(counts) != 1 || counts[0].Surveyed != 1 || counts[0].Approves != 0 {
+		t.Fatalf("survey counts: %+v %v", counts, err)
 	}
 }

@@ -688,15 +688,17 @@ func (s *Store) AddSurvey(ctx context.Context, v *Survey) error {
 		return fault.Fields(errs)
 	}
 	v.Approves = v.Policies && v.Measures && v.ExitResult && v.Cadre
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `INSERT INTO surveys (county, village_code, household_id, period, policies, measures, exit_result, cadre, approves,
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.insertSurvey(ctx, tx, v) })
+}
+
+func (s *Store) insertSurvey(ctx context.Context, tx *sql.Tx, v *Survey) error {
+	if err := tx.QueryRowContext(ctx, `INSERT INTO surveys (county, village_code, household_id, period, policies, measures, exit_result, cadre, approves,
 		comment, channel, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-			v.Village[:6], v.Village, v.HouseholdID, v.Period, b2i(v.Policies), b2i(v.Measures), b2i(v.ExitResult), b2i(v.Cadre), b2i(v.Approves),
-			v.Comment, v.Channel, v.RecordedBy, s.stamp()).Scan(&v.ID); err != nil {
-			return err
-		}
-		return s.logChange(ctx, tx, auth.System(v.RecordedBy), v.Village[:6], "survey", v.ID, v.HouseholdID, "create", nil, v)
-	})
+		v.Village[:6], v.Village, v.HouseholdID, v.Period, b2i(v.Policies), b2i(v.Measures), b2i(v.ExitResult), b2i(v.Cadre), b2i(v.Approves),
+		v.Comment, v.Channel, v.RecordedBy, s.stamp()).Scan(&v.ID); err != nil {
+		return err
+	}
+	return s.logChange(ctx, tx, auth.System(v.RecordedBy), v.Village[:6], "survey", v.ID, v.HouseholdID, "create", nil, v)
 }
 
 // SurveyCount is the surveys of a village: how many, how many approve.

@@ -86,17 +86,18 @@ func (h *Handler) households(w http.ResponseWriter, r *http.Request) {
 }
 
 type householdData struct {
-	H        registry.Household
-	Ex       *assess.Explanation
-	Items    []registry.Shortfall
-	Visits   []registry.Visit
-	Pairings []registry.Pairing
-	Cases    []registry.Case
-	History  []historyRow
-	Measures []string
-	Today    string
-	CanVisit bool
-	Personal bool // the role may see health data
+	H         registry.Household
+	Ex        *assess.Explanation
+	Items     []registry.Shortfall
+	Visits    []registry.Visit
+	Pairings  []registry.Pairing
+	Cases     []registry.Case
+	History   []historyRow
+	Measures  []string
+	Today     string
+	CanVisit  bool
+	Personal  bool // the role may see health data
+	CanSurvey bool // the role may make the household's survey link
 }
 
 // loadHousehold reads what the household page and the card show.
@@ -106,7 +107,7 @@ func (h *Handler) loadHousehold(r *http.Request, v *view) (*householdData, error
 		return nil, fault.New(fault.NotFound, "error.not_found")
 	}
 	ctx := r.Context()
-	d := &householdData{Today: h.Store.Now().Format("2006-01-02"), CanVisit: v.p.CanVisit(), Personal: v.p.SeesPersonal()}
+	d := &householdData{Today: h.Store.Now().Format("2006-01-02"), CanVisit: v.p.CanVisit(), Personal: v.p.SeesPersonal(), CanSurvey: v.p.CanVerify()}
 	if d.H, err = h.Store.GetHousehold(ctx, v.p, id); err != nil {
 		return nil, err
 	}

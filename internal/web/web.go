@@ -74,6 +74,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /scorecards/lists", h.scorecardLists)
 	mux.HandleFunc("GET /scorecards/{id}", h.scoreRecords)
 	mux.HandleFunc("GET /scorecards/{id}/history.xlsx", h.scorecardHistory)
+	mux.HandleFunc("POST /households/{id}/survey-link", h.surveyLink)
+	mux.HandleFunc("GET /s/{token}", h.survey)
+	mux.HandleFunc("POST /s/{token}", h.surveySubmit)
 	mux.HandleFunc("GET /accountability", h.accountability)
 	mux.HandleFunc("POST /accountability/scan", h.accountabilityScan)
 	mux.HandleFunc("GET /accountability/{id}", h.accountabilityCase)
@@ -222,6 +225,7 @@ func (h *Handler) funcs() template.FuncMap {
 			}
 			return code
 		},
+		"list": func(xs ...string) []string { return xs },
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
