@@ -108,6 +108,7 @@ func (h *Handler) saveFormula(w http.ResponseWriter, r *http.Request, p auth.Pri
 func (h *Handler) registerAccountability(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/accountability/scan", h.auth(h.scanAccountability))
 	mux.Handle("POST /api/v1/households/{id}/survey-link", h.auth(h.surveyLink))
+	mux.Handle("GET /api/v1/integrity", h.auth(h.integrity))
 	mux.Handle("POST /api/v1/accountability", h.auth(h.openAccountability))
 	mux.Handle("GET /api/v1/accountability", h.auth(h.listAccountability))
 	mux.Handle("GET /api/v1/accountability/{id}", h.auth(h.getAccountability))
@@ -220,5 +221,21 @@ func (h *Handler) surveyLink(w http.ResponseWriter, r *http.Request, p auth.Prin
 		return err
 	}
 	writeJSON(w, http.StatusCreated, map[string]string{"path": "/s/" + token, "period": in.Period})
+	return nil
+}
+
+// integrity answers the integrity signals of ?area=&period= for the
+// discipline inspector and the county office.
+func (h *Handler) integrity(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	q := r.URL.Query()
+	period := q.Get("period")
+	if period == "" {
+		period = policy.PeriodOf(h.Store.Now()).String()
+	}
+	sig, err := h.Store.IntegritySignals(r.Context(), p, q.Get("area"), period)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sig)
 	return nil
 }

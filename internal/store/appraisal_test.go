@@ -5,6 +5,7 @@ import (
 
 	"tuopin/internal/appraisal"
 	"tuopin/internal/auth"
+	"tuopin/internal/division"
 	"tuopin/internal/fault"
 	"tuopin/internal/registry"
 	"tuopin/internal/store"
@@ -172,6 +173,60 @@ func TestAccountabilityAndTolerance(t *testing.T) {
 		}
 		if _, bad, err := s.VerifyAudit(ctx); bad != nil || err != nil {
 			t.Fatalf("audit: %+v %v", bad, err)
+		}
+	})
+}
+
+func TestIntegritySignals(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, s *store.Store) {
+		sys := auth.System("t")
+		a := fixture("I1", villageA, 1)
+		a.Incomes = []registry.Income{{Year: 2025, Wages: 600000}, {Year: 2026, Wages: 3000000}}
+		a.Members[1].Deceased, a.Members[1].Dibao = true, true
+		if err := s.CreateHousehold(ctx, sys, &a); err != nil {
+			e, _ := fault.As(err)
+			t.Fatalf("%v %+v", err, e)
+		}
+		// The same ID number in a household of another county.
+		other := fixture("I2", division.MustBuiltin().Villages("530621")[0].Code, 2)
+		other.Members[0].IDNumber = a.Members[0].IDNumber
+		if err := s.CreateHousehold(ctx, sys, &other); err != nil {
+			t.Fatal(err)
+		}
+		inspector := auth.Principal{Username: "jw", Role: auth.Inspector, Area: "530627"}
+		if _, err := s.IntegritySignals(ctx, auth.Principal{Username: "v", Role: auth.Viewer, Area: "530627"}, "", "2026-11"); fault.KindOf(err) != fault.Forbidden {
+			t.Fatalf("a viewer saw the signals: %v", err)
+		}
+		sig, err := s.IntegritySignals(ctx, inspector, "", "2026-11")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sig.Counts["income_jump"] != 1 || sig.Counts["dead_counted"] != 1 || sig.Counts["duplicate_id"] != 1 || len(sig.Missing) != 1 {
+			t.Fatalf("signals: %+v", sig)
+		}
+		// A measure behind the jump clears it.
+		c := registry.Case{HouseholdID: a.ID, Channel: "self_report", LeadDate: "2026-10-30"}
+		if err := s.OpenCase(ctx, admin, &c, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, act := range []registry.CaseAction{
+			{Action: "check", Outcome: "at_risk", Category: "unstable", Consent: true, Evidence: "x", Date: "2026-11-01"},
+			{Action: "notice", Evidence: "x", Date: "2026-11-02"},
+			{Action: "township_review", Outcome: "approve", Evidence: "x", Date: "2026-11-08"},
+			{Action: "county_approve", Outcome: "approve", Evidence: "x", Date: "2026-11-09"},
+			{Action: "assist", Measure: &registry.CaseMeasure{Category: "employment", Description: "公益岗", Unit: "人社局"}},
+		} {
+			got, err := s.Case(ctx, admin, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			act.Version = got.Version
+			if _, err := s.ActOnCase(ctx, admin, c.ID, act); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if sig, _ := s.IntegritySignals(ctx, inspector, "", "2026-11"); sig.Counts["income_jump"] != 0 {
+			t.Fatalf("a jump with a measure behind it is still flagged: %+v", sig)
 		}
 	})
 }

@@ -240,3 +240,27 @@ func (h *Handler) scorecardHistory(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape("scorecards-"+name+".xlsx"))
 	x.Write(w)
 }
+
+type integrityData struct {
+	Period string
+	Kinds  []string
+	S      *store.Signals
+}
+
+// integrity is the discipline inspector's page of integrity signals.
+func (h *Handler) integrity(w http.ResponseWriter, r *http.Request) {
+	v, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	period := r.URL.Query().Get("period")
+	if _, err := time.Parse("2006-01", period); err != nil {
+		period = policy.PeriodOf(h.Store.Now()).String()
+	}
+	sig, err := h.Store.IntegritySignals(r.Context(), v.p, r.URL.Query().Get("area"), period)
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "integrity.html", v.page(v.t("ui.menu.integrity"), "integrity", integrityData{Period: period, Kinds: store.SignalKinds, S: sig}))
+}

@@ -77,6 +77,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /households/{id}/survey-link", h.surveyLink)
 	mux.HandleFunc("GET /s/{token}", h.survey)
 	mux.HandleFunc("POST /s/{token}", h.surveySubmit)
+	mux.HandleFunc("GET /integrity", h.integrity)
 	mux.HandleFunc("GET /accountability", h.accountability)
 	mux.HandleFunc("POST /accountability/scan", h.accountabilityScan)
 	mux.HandleFunc("GET /accountability/{id}", h.accountabilityCase)
