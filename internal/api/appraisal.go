@@ -15,6 +15,7 @@ import (
 func (h *Handler) registerAppraisal(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/scorecards", h.auth(h.scorecards))
 	mux.Handle("GET /api/v1/scorecards/{cadre}/records", h.auth(h.scoreRecords))
+	mux.Handle("GET /api/v1/scorecard-lists", h.auth(h.scorecardLists))
 	mux.Handle("GET /api/v1/scorecard-formula", h.auth(h.getFormula))
 	mux.Handle("POST /api/v1/scorecard-formula", h.auth(h.saveFormula))
 }
@@ -237,5 +238,26 @@ func (h *Handler) integrity(w http.ResponseWriter, r *http.Request, p auth.Princ
 		return err
 	}
 	writeJSON(w, http.StatusOK, sig)
+	return nil
+}
+
+// scorecardLists answers ?area=&period=: award nominations and cadres not
+// performing, by appraisal.Lists.
+func (h *Handler) scorecardLists(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	q := r.URL.Query()
+	period := q.Get("period")
+	if period == "" {
+		period = policy.PeriodOf(h.Store.Now().AddDate(0, -1, 0)).String()
+	}
+	f, err := h.formulaOf(r)
+	if err != nil {
+		return err
+	}
+	cards, err := h.Store.Scorecards(r.Context(), p, q.Get("area"), period, f)
+	if err != nil {
+		return err
+	}
+	awards, lagging := appraisal.Lists(cards)
+	writeJSON(w, http.StatusOK, map[string]any{"period": period, "formula": f, "awards": awards, "lagging": lagging})
 	return nil
 }

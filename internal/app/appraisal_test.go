@@ -188,3 +188,25 @@ func TestSelfSurvey(t *testing.T) {
 		t.Fatalf("survey counts: %+v %v", counts, err)
 	}
 }
+
+func TestAppraisalPages(t *testing.T) {
+	base, s := serverEmpty(t)
+	if _, err := demo.Load(context.Background(), s, demo.Options{Households: 300, Seed: 8, Months: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []struct{ name, role string }{{"jw", auth.Inspector}, {"viewer", auth.Viewer}} {
+		if _, err := s.AddUser(context.Background(), u.name, "password-"+u.name, u.role, division.Zhenxiong); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{"/scorecards?period=2026-10", "/scorecards/lists?period=2026-10", "/accountability", "/integrity?period=2026-11"} {
+		if code := statusAs(t, base, "jw", p); code != 200 {
+			t.Fatalf("%s as the inspector: %d", p, code)
+		}
+	}
+	for _, p := range []string{"/accountability", "/integrity"} {
+		if code := statusAs(t, base, "viewer", p); code != 403 {
+			t.Fatalf("%s as a viewer: %d", p, code)
+		}
+	}
+}

@@ -186,3 +186,30 @@ func (f Formula) ScoreAll(cards []Card) {
 	rank(func(c Card) string { return c.Area }, func(c *Card, r int) { c.RankTownship = r })
 	rank(func(c Card) string { return c.Unit }, func(c *Card, r int) { c.RankUnit = r })
 }
+
+// Thresholds of the lists the levers need. A nomination for awards
+// (评优树先) needs a measured score of at least AwardScore, a rank of 1 to
+// 3 in the township and no report contradicted by verification. A cadre
+// is not performing (不在状态、不履职责; a candidate for reassignment)
+// with a measured score below LaggingScore or a contradicted report.
+// They are where the office starts; the office decides.
+const (
+	AwardScore   = 90
+	LaggingScore = 60
+)
+
+// Lists splits scored cards into award nominations and cadres not
+// performing, each in score order.
+func Lists(cards []Card) (awards, lagging []Card) {
+	awards, lagging = []Card{}, []Card{}
+	for _, c := range cards {
+		contradicted := c.Counts.Contradicted > 0
+		switch {
+		case c.Measured && c.Score >= AwardScore && c.RankTownship <= 3 && !contradicted:
+			awards = append(awards, c)
+		case c.Measured && (c.Score < LaggingScore || contradicted):
+			lagging = append(lagging, c)
+		}
+	}
+	return awards, lagging
+}

@@ -59,3 +59,20 @@ func TestRanks(t *testing.T) {
 		t.Fatalf("order: %+v", cards)
 	}
 }
+
+func TestLists(t *testing.T) {
+	cards := []Card{
+		{CadreID: 1, Measured: true, Score: 95, RankTownship: 1},
+		{CadreID: 2, Measured: true, Score: 95, RankTownship: 4},
+		{CadreID: 3, Measured: true, Score: 92, RankTownship: 2, Counts: Counts{Contradicted: 1}},
+		{CadreID: 4, Measured: true, Score: 59.9, RankTownship: 9},
+		{CadreID: 5, Measured: false, Score: 0, RankTownship: 10},
+	}
+	awards, lagging := Lists(cards)
+	if len(awards) != 1 || awards[0].CadreID != 1 {
+		t.Fatalf("awards: %+v", awards)
+	}
+	if len(lagging) != 2 || lagging[0].CadreID != 3 || lagging[1].CadreID != 4 {
+		t.Fatalf("lagging: %+v", lagging)
+	}
+}

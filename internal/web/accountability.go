@@ -136,15 +136,6 @@ type listsData struct {
 	Lagging []appraisal.Card
 }
 
-// Thresholds of the lists: a nomination needs a measured score of at
-// least AwardScore, rank 1–3 in the township and no contradicted report;
-// a cadre is not performing below LaggingScore or with a contradicted
-// report. They are a starting point for the office, which decides.
-const (
-	AwardScore   = 90
-	LaggingScore = 60
-)
-
 // scorecardLists are the lists the levers need for a month: nominations
 // for awards (评优树先) and cadres not performing (不在状态、不履职责),
 // candidates for reassignment.
@@ -168,15 +159,7 @@ func (h *Handler) scorecardLists(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := listsData{Period: period}
-	for _, c := range cards {
-		contradicted := c.Counts.Contradicted > 0
-		switch {
-		case c.Measured && c.Score >= AwardScore && c.RankTownship <= 3 && !contradicted:
-			d.Awards = append(d.Awards, c)
-		case c.Measured && (c.Score < LaggingScore || contradicted):
-			d.Lagging = append(d.Lagging, c)
-		}
-	}
+	d.Awards, d.Lagging = appraisal.Lists(cards)
 	h.render(w, r, http.StatusOK, "lists.html", v.page(v.t("ui.lists"), "scorecards", d))
 }
 

@@ -97,3 +97,35 @@ func (h *Handler) surveySubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	h.render(w, r, http.StatusOK, "survey.html", page{Lang: lang, Data: surveyData{Done: true}})
 }
+
+// surveyRecord records a verifier's satisfaction survey of a household
+// from its page.
+func (h *Handler) surveyRecord(w http.ResponseWriter, r *http.Request) {
+	v, ok := h.signedIn(w, r)
+	if !ok {
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || r.ParseForm() != nil {
+		h.fail(w, r, v, fault.New(fault.NotFound, "error.not_found"))
+		return
+	}
+	if !v.p.CanVerify() {
+		h.fail(w, r, v, fault.New(fault.Forbidden, "error.forbidden"))
+		return
+	}
+	hh, err := h.Store.GetHousehold(r.Context(), v.p, id)
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	f := r.PostForm
+	yes := func(name string) bool { return f.Get(name) == "yes" }
+	sv := store.Survey{Village: hh.VillageCode, HouseholdID: id, Period: policy.PeriodOf(h.Store.Now()).String(), Policies: yes("policies"), Measures: yes("measures"),
+		ExitResult: yes("exit_result"), Cadre: yes("cadre"), Comment: strings.TrimSpace(f.Get("comment")), Channel: "verifier", RecordedBy: v.p.Username}
+	if err := h.Store.AddSurvey(r.Context(), &sv); err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	http.Redirect(w, r, "/households/"+strconv.FormatInt(id, 10)+"?done=step", http.StatusSeeOther)
+}

@@ -75,6 +75,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /scorecards/{id}", h.scoreRecords)
 	mux.HandleFunc("GET /scorecards/{id}/history.xlsx", h.scorecardHistory)
 	mux.HandleFunc("POST /households/{id}/survey-link", h.surveyLink)
+	mux.HandleFunc("POST /households/{id}/survey", h.surveyRecord)
 	mux.HandleFunc("GET /s/{token}", h.survey)
 	mux.HandleFunc("POST /s/{token}", h.surveySubmit)
 	mux.HandleFunc("GET /integrity", h.integrity)
