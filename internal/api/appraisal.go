@@ -16,6 +16,7 @@ func (h *Handler) registerAppraisal(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/scorecards", h.auth(h.scorecards))
 	mux.Handle("GET /api/v1/scorecards/{cadre}/records", h.auth(h.scoreRecords))
 	mux.Handle("GET /api/v1/scorecard-lists", h.auth(h.scorecardLists))
+	mux.Handle("GET /api/v1/scorecards/{cadre}/history", h.auth(h.scorecardHistory))
 	mux.Handle("GET /api/v1/scorecard-formula", h.auth(h.getFormula))
 	mux.Handle("POST /api/v1/scorecard-formula", h.auth(h.saveFormula))
 }
@@ -260,4 +261,21 @@ func (h *Handler) scorecardLists(w http.ResponseWriter, r *http.Request, p auth.
 	awards, lagging := appraisal.Lists(cards)
 	writeJSON(w, http.StatusOK, map[string]any{"period": period, "formula": f, "awards": awards, "lagging": lagging})
 	return nil
+}
+
+// scorecardHistory answers a cadre's scorecards of the last twelve months.
+func (h *Handler) scorecardHistory(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	cadre, err := pathID(r, "cadre")
+	if err != nil {
+		return err
+	}
+	f, err := h.formulaOf(r)
+	if err != nil {
+		return err
+	}
+	hist, err := h.Store.ScorecardHistory(r.Context(), p, cadre, 12, f)
+	if err != nil {
+		return err
+	}
+	return list(w, hist, len(hist))
 }

@@ -210,3 +210,27 @@ func TestAppraisalPages(t *testing.T) {
 		}
 	}
 }
+
+func TestScorecardHistory(t *testing.T) {
+	base, s := serverEmpty(t)
+	if _, err := demo.Load(context.Background(), s, demo.Options{Households: 300, Seed: 9, Months: 3}); err != nil {
+		t.Fatal(err)
+	}
+	admin := token(t, s, "admin", auth.CountyAdmin, division.Zhenxiong)
+	_, body := call(t, "GET", base+"/api/v1/scorecards?period=2026-10", admin, nil)
+	card := body["cards"].([]any)[0].(map[string]any)
+	id := strconv.FormatFloat(card["cadre_id"].(float64), 'f', 0, 64)
+	code, hist := call(t, "GET", base+"/api/v1/scorecards/"+id+"/history", admin, nil)
+	if code != 200 || len(hist["items"].([]any)) < 3 {
+		t.Fatalf("history: %d %v", code, hist)
+	}
+	for _, m := range hist["items"].([]any) {
+		m := m.(map[string]any)
+		if m["period"] == "2026-10" && m["card"].(map[string]any)["score"] != card["score"] {
+			t.Fatalf("October in the history %v, on the scorecards %v", m["card"], card)
+		}
+	}
+	if statusAs(t, base, "nobody", "/scorecards/"+id+"/history.xlsx") != http.StatusSeeOther {
+		t.Fatal("the export answered without signing in")
+	}
+}

@@ -276,3 +276,33 @@ func (s *Store) Scorecards(ctx context.Context, p auth.Principal, area, period s
 	}
 	return v.([]appraisal.Card), nil
 }
+
+// CardOfMonth is one month of a cadre's appraisal history.
+type CardOfMonth struct {
+	Period string         `json:"period"`
+	Card   appraisal.Card `json:"card"`
+}
+
+// ScorecardHistory is a cadre's scorecards for the months months up to
+// now, oldest first, with formula f; months the cadre had no households
+// are left out.
+func (s *Store) ScorecardHistory(ctx context.Context, p auth.Principal, cadreID int64, months int, f appraisal.Formula) ([]CardOfMonth, error) {
+	out := []CardOfMonth{}
+	now := s.now()
+	for i := months - 1; i >= 0; i-- {
+		period := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -i, 0).Format("2006-01")
+		cards, err := s.Scorecards(ctx, p, "", period, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cards {
+			if c.CadreID == cadreID {
+				out = append(out, CardOfMonth{Period: period, Card: c})
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, notFound()
+	}
+	return out, nil
+}

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -188,36 +187,25 @@ func (h *Handler) scorecardHistory(w http.ResponseWriter, r *http.Request) {
 		head = append(head, v.t("ui.metric."+m))
 	}
 	x.SetSheetRow(sheet, "A1", &head)
-	row, name := 2, ""
-	now := h.Store.Now()
-	for i := 11; i >= 0; i-- {
-		period := policy.PeriodOf(now.AddDate(0, -i, 0)).String()
-		cards, err := h.Store.Scorecards(r.Context(), v.p, "", period, f)
-		if err != nil {
-			h.fail(w, r, v, err)
-			return
-		}
-		at := slices.IndexFunc(cards, func(c appraisal.Card) bool { return c.CadreID == id })
-		if at < 0 {
-			continue
-		}
-		c := cards[at]
+	hist, err := h.Store.ScorecardHistory(r.Context(), v.p, id, 12, f)
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	name := ""
+	for i, m := range hist {
+		c := m.Card
 		name = c.Name
-		line := []any{period, c.Name, c.Unit, c.Score, c.RankTownship, c.RankUnit}
-		for _, m := range c.Metrics {
-			if m.NoData {
+		line := []any{m.Period, c.Name, c.Unit, c.Score, c.RankTownship, c.RankUnit}
+		for _, mt := range c.Metrics {
+			if mt.NoData {
 				line = append(line, "—")
 			} else {
-				line = append(line, strconv.FormatInt(m.Numerator, 10)+"/"+strconv.FormatInt(m.Denominator, 10))
+				line = append(line, strconv.FormatInt(mt.Numerator, 10)+"/"+strconv.FormatInt(mt.Denominator, 10))
 			}
 		}
-		cell, _ := excelize.CoordinatesToCellName(1, row)
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		x.SetSheetRow(sheet, cell, &line)
-		row++
-	}
-	if name == "" {
-		h.fail(w, r, v, fault.New(fault.NotFound, "error.not_found"))
-		return
 	}
 	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape("scorecards-"+name+".xlsx"))
