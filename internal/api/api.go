@@ -467,3 +467,25 @@ func (h *Handler) saveCadre(w http.ResponseWriter, r *http.Request, p auth.Princ
 	writeJSON(w, status, c)
 	return nil
 }
+
+// step makes the handler of a step on a record: the record's ID from the
+// path, the step of type A decoded from the body, the record after the
+// step as the answer.
+func step[A, R any](act func(ctx context.Context, p auth.Principal, id int64, a A) (R, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var a A
+		if err := decode(r, &a); err != nil {
+			return err
+		}
+		x, err := act(r.Context(), p, id, a)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, x)
+		return nil
+	}
+}

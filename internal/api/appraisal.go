@@ -8,7 +8,6 @@ import (
 	"tuopin/internal/auth"
 	"tuopin/internal/policy"
 	"tuopin/internal/registry"
-	"tuopin/internal/store"
 )
 
 // registerAppraisal adds the routes of cadre appraisal (绩效考核).
@@ -114,8 +113,8 @@ func (h *Handler) registerAccountability(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/accountability", h.auth(h.openAccountability))
 	mux.Handle("GET /api/v1/accountability", h.auth(h.listAccountability))
 	mux.Handle("GET /api/v1/accountability/{id}", h.auth(h.getAccountability))
-	mux.Handle("POST /api/v1/accountability/{id}/actions", h.auth(h.actOnAccountability))
-	mux.Handle("POST /api/v1/accountability/{id}/tolerance", h.auth(h.actOnTolerance))
+	mux.Handle("POST /api/v1/accountability/{id}/actions", h.auth(step(h.Store.ActOnAccountability)))
+	mux.Handle("POST /api/v1/accountability/{id}/tolerance", h.auth(step(h.Store.ActOnTolerance)))
 }
 
 // scanAccountability applies the rules to {"period": "YYYY-MM"} and
@@ -161,40 +160,6 @@ func (h *Handler) getAccountability(w http.ResponseWriter, r *http.Request, p au
 		return err
 	}
 	x, err := h.Store.AccountabilityCase(r.Context(), p, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, x)
-	return nil
-}
-
-func (h *Handler) actOnAccountability(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var a store.AccountabilityAction
-	if err := decode(r, &a); err != nil {
-		return err
-	}
-	x, err := h.Store.ActOnAccountability(r.Context(), p, id, a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, x)
-	return nil
-}
-
-func (h *Handler) actOnTolerance(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var a store.ToleranceAction
-	if err := decode(r, &a); err != nil {
-		return err
-	}
-	x, err := h.Store.ActOnTolerance(r.Context(), p, id, a)
 	if err != nil {
 		return err
 	}

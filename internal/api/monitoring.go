@@ -18,7 +18,7 @@ func (h *Handler) registerMonitoring(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/monitoring/cases", h.auth(h.listCases))
 	mux.Handle("GET /api/v1/monitoring/cases/{id}", h.auth(h.getCase))
 	mux.Handle("GET /api/v1/monitoring/cases/{id}/stability", h.auth(h.caseStability))
-	mux.Handle("POST /api/v1/monitoring/cases/{id}/actions", h.auth(h.actOnCase))
+	mux.Handle("POST /api/v1/monitoring/cases/{id}/actions", h.auth(step(h.assessor().ActOnCase)))
 	mux.Handle("POST /api/v1/monitoring/alerts", h.auth(h.importAlerts))
 	mux.Handle("GET /api/v1/monitoring/notices", h.auth(h.notices))
 }
@@ -95,23 +95,6 @@ func (h *Handler) caseStability(w http.ResponseWriter, r *http.Request, p auth.P
 		return err
 	}
 	return list(w, months, len(months))
-}
-
-func (h *Handler) actOnCase(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var a registry.CaseAction
-	if err := decode(r, &a); err != nil {
-		return err
-	}
-	c, err := h.assessor().ActOnCase(r.Context(), p, id, a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
 }
 
 // importAlerts takes a department's data file as the request body (CSV),

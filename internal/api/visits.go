@@ -107,7 +107,7 @@ func (h *Handler) coverage(w http.ResponseWriter, r *http.Request, p auth.Princi
 func (h *Handler) registerShortfalls(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/households/{id}/shortfalls", h.auth(h.listShortfalls))
 	mux.Handle("GET /api/v1/shortfalls", h.auth(h.areaShortfalls))
-	mux.Handle("POST /api/v1/shortfalls/{id}/actions", h.auth(h.actOnShortfall))
+	mux.Handle("POST /api/v1/shortfalls/{id}/actions", h.auth(step(h.Store.ActOnShortfall)))
 	mux.Handle("GET /api/v1/board", h.auth(h.board))
 }
 
@@ -140,22 +140,6 @@ func (h *Handler) listShortfalls(w http.ResponseWriter, r *http.Request, p auth.
 
 // actOnShortfall takes {"action": "plan"|"resolve"|"verify"|"reopen",
 // "version": N, …} and answers the item as it now is.
-func (h *Handler) actOnShortfall(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var a store.ShortfallAction
-	if err := decode(r, &a); err != nil {
-		return err
-	}
-	x, err := h.Store.ActOnShortfall(r.Context(), p, id, a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, x)
-	return nil
-}
 
 // registerSampling adds the routes of re-verification (抽查).
 func (h *Handler) registerSampling(mux *http.ServeMux) {
