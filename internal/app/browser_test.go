@@ -111,14 +111,6 @@ func TestBrowser(t *testing.T) {
 	if err := chromedp.Do(bctx); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
 	}
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
 	shot := func(name string) chromedp.Action[chromedp.Void] {
 		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 			buf, err := chromedp.FullScreenshot(100)(ctx, tg) // 100 gives PNG
@@ -126,6 +118,18 @@ func TestBrowser(t *testing.T) {
 				return chromedp.Void{}, err
 			}
 			return chromedp.Void{}, os.WriteFile(filepath.Join(screens, name+".png"), buf, 0o644)
+		}
+	}
+	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			// Keep what the browser showed, to see why.
+			sctx, cancel := context.WithTimeout(bctx, 10*time.Second)
+			defer cancel()
+			chromedp.Do(sctx, shot("failure"))
+			t.Fatalf("%s: %v (the page is in testdata/screens/failure.png)", what, err)
 		}
 	}
 	signIn := func(user string) {
@@ -153,15 +157,30 @@ func TestBrowser(t *testing.T) {
 		return strings.TrimSpace(v)
 	}
 
+	// follow goes where a link on the page leads, as a click does; reading
+	// the link and loading it avoids querying a page that is being
+	// replaced.
+	follow := func(what, sel, wait string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		href, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), "href"))
+		if err != nil || !href.Exists {
+			t.Fatalf("%s: no link %s: %v", what, sel, err)
+		}
+		run(what, chromedp.Navigate(base+href.Value), chromedp.WaitVisible(chromedp.CSS(wait)))
+	}
+
 	// Sign in; the workbench; the board, drilled down from the county to
 	// a township to the household's village to its households.
 	signIn("admin")
 	run("workbench", chromedp.WaitVisible(chromedp.CSS(`.tiles`)), shot("workbench"))
 	run("board", chromedp.Navigate(base+"/board"), chromedp.WaitVisible(chromedp.CSS(`#areas`)), chromedp.Sleep(500*time.Millisecond), shot("board"))
-	run("township", chromedp.Click(chromedp.CSS(`#areas a[href*="area=`+h.VillageCode[:9]+`&"]`)), chromedp.WaitVisible(chromedp.CSS(`#areas a[href*="`+h.VillageCode+`"]`)))
-	run("village", chromedp.Click(chromedp.CSS(`#areas a[href*="`+h.VillageCode+`"]`)), chromedp.WaitVisible(chromedp.CSS(`a.button[href^="/households?area=`+h.VillageCode+`"]`)))
+	follow("township", `#areas a[href*="area=`+h.VillageCode[:9]+`&"]`, `#areas a[href*="`+h.VillageCode+`"]`)
+	follow("village", `#areas a[href*="`+h.VillageCode+`"]`, `a.button[href^="/households?area=`+h.VillageCode+`"]`)
 	before, _ := strconv.Atoi(text(`#unresolved`))
-	run("households", chromedp.Click(chromedp.CSS(`a.button[href^="/households?area=`+h.VillageCode+`"]`)), chromedp.WaitVisible(chromedp.CSS(`table`)), shot("households"))
+	follow("households", `a.button[href^="/households?area=`+h.VillageCode+`"]`, `table`)
+	run("households shot", shot("households"))
 	run("household", chromedp.Navigate(base+"/households/"+strconv.FormatInt(h.ID, 10)), chromedp.WaitVisible(chromedp.CSS(`#assessment`)), shot("household"))
 
 	// A visit on a phone finds the house dangerous; the page shows the
@@ -284,6 +303,73 @@ func TestBrowser(t *testing.T) {
 	if after2, _, _ := s.Counts(ctx); after2 != before2 {
 		t.Fatalf("a file with errors wrote households: %d before, %d after", before2, after2)
 	}
+	// Accountability: the rules open cases; one is investigated and
+	// decided from its page.
+	run("accountability scan",
+		chromedp.Navigate(base+"/accountability"),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/accountability/scan"]`)),
+		chromedp.Submit(chromedp.CSS(`form[action="/accountability/scan"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+	)
+	cases, err := s.AccountabilityCases(ctx, auth.System("t"), "")
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("the scan opened no case: %v", err)
+	}
+	casePage := base + "/accountability/" + strconv.FormatInt(cases[0].ID, 10)
+	// until waits for the store to show what a submitted form did, then
+	// loads the page again: the page being replaced is never queried.
+	until := func(what string, done func(registry.AccountabilityCase) bool) {
+		t.Helper()
+		for i := 0; i < 100; i++ {
+			if x, err := s.AccountabilityCase(ctx, auth.System("t"), cases[0].ID); err == nil && done(x) {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Fatalf("%s: the case did not change", what)
+	}
+	run("investigate",
+		chromedp.Navigate(casePage),
+		chromedp.WaitVisible(chromedp.CSS(`#findings`)),
+		chromedp.SendKeys(chromedp.CSS(`#findings`), "核实：农户外出务工"),
+		chromedp.Click(chromedp.CSS(`form.card button[type=submit]`)),
+	)
+	until("investigate", func(x registry.AccountabilityCase) bool { return x.Status == registry.AccountabilityInvestigating })
+	run("decide",
+		chromedp.Navigate(casePage),
+		chromedp.WaitVisible(chromedp.CSS(`#decision`)),
+		chromedp.SetValue(chromedp.CSS(`#decision`), "reminder"),
+		chromedp.SendKeys(chromedp.CSS(`#evidence`), "提醒谈话记录"),
+		chromedp.Click(chromedp.CSS(`form.card button[type=submit]`)),
+	)
+	until("decide", func(x registry.AccountabilityCase) bool { return x.Status == registry.AccountabilityDecided })
+	run("decided case", chromedp.Navigate(casePage), chromedp.WaitVisible(chromedp.CSS(`dl.facts`)), shot("accountability-case"))
+	if x, _ := s.AccountabilityCase(ctx, auth.System("t"), cases[0].ID); x.Status != registry.AccountabilityDecided || x.Decision != "reminder" {
+		t.Fatalf("case after the page: %+v", x)
+	}
+	run("scorecards", chromedp.Navigate(base+"/scorecards?period=2026-10"), chromedp.WaitVisible(chromedp.CSS(`#scorecards`)), shot("scorecards"))
+	signOut()
+
+	// The household answers its own survey on a phone, without signing in.
+	tok, err := s.CreateSurveyToken(ctx, auth.System("t"), h.ID, "2026-11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run("self survey",
+		chromedp.EmulateViewport(360, 740),
+		chromedp.Navigate(base+"/s/"+tok),
+		chromedp.WaitVisible(chromedp.CSS(`#policies-yes`)),
+		chromedp.Click(chromedp.CSS(`#policies-yes`)),
+		chromedp.Click(chromedp.CSS(`#measures-yes`)),
+		chromedp.Click(chromedp.CSS(`#exit_result-yes`)),
+		chromedp.Click(chromedp.CSS(`#cadre-yes`)),
+		shot("survey-phone"),
+		chromedp.Click(chromedp.CSS(`button.big`)),
+		chromedp.WaitVisible(chromedp.CSS(`.flash`)),
+		chromedp.EmulateViewport(1280, 900),
+	)
+	signIn("admin")
+
 	// The report pages render with their charts.
 	for _, pg := range []struct{ path, wait, name string }{
 		{"/exit", `.chart canvas`, "exit"}, {"/mpi", `.chart canvas`, "mpi"}, {"/rules", `table.rules`, "rules"},
