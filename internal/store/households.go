@@ -189,7 +189,15 @@ func (s *Store) ListHouseholds(ctx context.Context, p auth.Principal, f Househol
 		idq := strings.ToUpper(q)
 		args = append(args, idq)
 		ideq := "$" + strconv.Itoa(len(args))
-		where = append(where, "(h.number = "+eq+" OR (h.head_name >= "+eq+" AND h.head_name < "+hiq+") OR h.id IN (SELECT m.household_id FROM members m WHERE m.id_number = "+ideq+" OR (m.name >= "+eq+" AND m.name < "+hiq+")))")
+		// The unique index on members is (county, id_number): naming the
+		// county lets an ID number be found without reading every member.
+		idCond := "m.id_number = " + ideq
+		if len(area) >= 6 {
+			args = append(args, area[:6])
+			idCond = "(m.county = $" + strconv.Itoa(len(args)) + " AND m.id_number = " + ideq + ")"
+		}
+		where = append(where, "(h.number = "+eq+" OR (h.head_name >= "+eq+" AND h.head_name < "+hiq+") OR h.id IN (SELECT m.household_id FROM members m WHERE "+idCond+")"+
+			" OR h.id IN (SELECT m.household_id FROM members m WHERE m.name >= "+eq+" AND m.name < "+hiq+"))")
 	}
 	cond := strings.Join(where, " AND ")
 	var total int
