@@ -34,7 +34,7 @@ func exportHouseholds(ctx context.Context, s *store.Store, area, path string) (i
 		}
 	}
 	n := 0
-	err = s.EachHousehold(ctx, p, area, func(h *store.FullHousehold) error {
+	err = s.EachHousehold(ctx, p, store.HouseholdFilter{Area: area}, func(h *store.FullHousehold) error {
 		n++
 		if xlsx {
 			return xw.Write(&h.Household)

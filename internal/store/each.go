@@ -12,18 +12,20 @@ import (
 // FullHousehold is a household with its members and incomes filled.
 type FullHousehold struct{ registry.Household }
 
-// EachHousehold streams every household under area (within scope) with
-// members and incomes, in keyset-paginated batches so memory stays flat
-// however large the county.
-func (s *Store) EachHousehold(ctx context.Context, p auth.Principal, area string, fn func(*FullHousehold) error) error {
-	area, ok := effectiveArea(p, area)
+// EachHousehold streams every household of the filter (its area within
+// scope; paging fields are ignored) with members and incomes, in
+// keyset-paginated batches so memory stays flat however large the county.
+// Personal data is masked for roles that may not see it.
+func (s *Store) EachHousehold(ctx context.Context, p auth.Principal, f HouseholdFilter, fn func(*FullHousehold) error) error {
+	area, ok := effectiveArea(p, f.Area)
 	if !ok {
 		return nil
 	}
-	lo, hi := auth.AreaRange(area)
+	cond, args := householdCond(area, f)
+	after := "$" + strconv.Itoa(len(args)+1)
 	var last int64
 	for {
-		rows, err := s.r.QueryContext(ctx, "SELECT "+householdSelect+" FROM households h WHERE h.id > $1 AND h.village_code >= $2 AND h.village_code < $3 ORDER BY h.id LIMIT 1000", last, lo, hi)
+		rows, err := s.r.QueryContext(ctx, "SELECT "+householdSelect+" FROM households h WHERE "+cond+" AND h.id > "+after+" ORDER BY h.id LIMIT 1000", append(args, last)...)
 		if err != nil {
 			return err
 		}

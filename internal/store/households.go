@@ -145,18 +145,10 @@ func effectiveArea(p auth.Principal, area string) (string, bool) {
 	return "", false
 }
 
-// ListHouseholds returns one page of the households in scope and the total.
-func (s *Store) ListHouseholds(ctx context.Context, p auth.Principal, f HouseholdFilter) ([]registry.Household, int, error) {
-	area, ok := effectiveArea(p, f.Area)
-	if !ok {
-		return []registry.Household{}, 0, nil
-	}
-	if f.PageSize <= 0 || f.PageSize > 500 {
-		f.PageSize = 50
-	}
-	if f.Page < 1 {
-		f.Page = 1
-	}
+// householdCond is the WHERE condition on households h (and its
+// arguments, from $1) that selects the households of a filter under an
+// area already narrowed to the caller's scope.
+func householdCond(area string, f HouseholdFilter) (string, []any) {
 	lo, hi := auth.AreaRange(area)
 	where := []string{"h.village_code >= $1", "h.village_code < $2"}
 	args := []any{lo, hi}
@@ -199,7 +191,22 @@ func (s *Store) ListHouseholds(ctx context.Context, p auth.Principal, f Househol
 		where = append(where, "(h.number = "+eq+" OR (h.head_name >= "+eq+" AND h.head_name < "+hiq+") OR h.id IN (SELECT m.household_id FROM members m WHERE "+idCond+")"+
 			" OR h.id IN (SELECT m.household_id FROM members m WHERE m.name >= "+eq+" AND m.name < "+hiq+"))")
 	}
-	cond := strings.Join(where, " AND ")
+	return strings.Join(where, " AND "), args
+}
+
+// ListHouseholds returns one page of the households in scope and the total.
+func (s *Store) ListHouseholds(ctx context.Context, p auth.Principal, f HouseholdFilter) ([]registry.Household, int, error) {
+	area, ok := effectiveArea(p, f.Area)
+	if !ok {
+		return []registry.Household{}, 0, nil
+	}
+	if f.PageSize <= 0 || f.PageSize > 500 {
+		f.PageSize = 50
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	cond, args := householdCond(area, f)
 	var total int
 	if err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM households h WHERE "+cond, args...).Scan(&total); err != nil {
 		return nil, 0, err

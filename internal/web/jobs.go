@@ -19,6 +19,7 @@ import (
 	"tuopin/internal/i18n"
 	"tuopin/internal/importer"
 	"tuopin/internal/policy"
+	"tuopin/internal/store"
 )
 
 // job is a long piece of work run in the background (an import, a full
@@ -280,30 +281,25 @@ func (h *Handler) exportSubmit(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		f.PageSize = 500
-		for page := 1; ; page++ {
-			f.Page = page
-			items, total, err := h.Store.ListHouseholds(ctx, p, f)
-			if err != nil {
-				return err
-			}
+		count := f
+		count.PageSize = 1
+		if _, total, err := h.Store.ListHouseholds(ctx, p, count); err == nil {
 			j.mu.Lock()
 			j.Total = total
 			j.mu.Unlock()
-			for i := range items {
-				full, err := h.Store.GetHousehold(ctx, p, items[i].ID)
-				if err != nil {
-					return err
-				}
-				if err := x.Write(&full); err != nil {
-					return err
-				}
-			}
-			j.progress(min(total, page*f.PageSize))
-			if page*f.PageSize >= total {
-				break
-			}
 		}
+		n := 0
+		err = h.Store.EachHousehold(ctx, p, f, func(fh *store.FullHousehold) error {
+			n++
+			if n%500 == 0 {
+				j.progress(n)
+			}
+			return x.Write(&fh.Household)
+		})
+		if err != nil {
+			return err
+		}
+		j.progress(n)
 		path := filepath.Join(dir, "export-"+j.ID+".xlsx")
 		if err := x.SaveAs(path); err != nil {
 			return err
