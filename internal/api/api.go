@@ -16,6 +16,7 @@ import (
 	"tuopin/internal/auth"
 	"tuopin/internal/fault"
 	"tuopin/internal/i18n"
+	"tuopin/internal/policy"
 	"tuopin/internal/registry"
 	"tuopin/internal/store"
 )
@@ -488,4 +489,13 @@ func step[A, R any](act func(ctx context.Context, p auth.Principal, id int64, a 
 		writeJSON(w, http.StatusOK, x)
 		return nil
 	}
+}
+
+// period is the request's ?period=YYYY-MM, this month when absent; a bad
+// value reaches the store, which names it.
+func (h *Handler) period(r *http.Request) string {
+	if p := r.URL.Query().Get("period"); p != "" {
+		return p
+	}
+	return policy.PeriodOf(h.Store.Now()).String()
 }

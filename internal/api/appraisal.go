@@ -38,10 +38,7 @@ func (h *Handler) formulaOf(r *http.Request) (appraisal.Formula, error) {
 // with the same formula version gives the same scores.
 func (h *Handler) scorecards(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	q := r.URL.Query()
-	period := q.Get("period")
-	if period == "" {
-		period = policy.PeriodOf(h.Store.Now()).String()
-	}
+	period := h.period(r)
 	f, err := h.formulaOf(r)
 	if err != nil {
 		return err
@@ -70,10 +67,7 @@ func (h *Handler) scoreRecords(w http.ResponseWriter, r *http.Request, p auth.Pr
 		return err
 	}
 	q := r.URL.Query()
-	period := q.Get("period")
-	if period == "" {
-		period = policy.PeriodOf(h.Store.Now()).String()
-	}
+	period := h.period(r)
 	recs, err := h.Store.ScoreRecords(r.Context(), p, cadre, period, q.Get("metric"), f.TimelyDay)
 	if err != nil {
 		return err
@@ -195,10 +189,7 @@ func (h *Handler) surveyLink(w http.ResponseWriter, r *http.Request, p auth.Prin
 // discipline inspector and the county office.
 func (h *Handler) integrity(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	q := r.URL.Query()
-	period := q.Get("period")
-	if period == "" {
-		period = policy.PeriodOf(h.Store.Now()).String()
-	}
+	period := h.period(r)
 	sig, err := h.Store.IntegritySignals(r.Context(), p, q.Get("area"), period)
 	if err != nil {
 		return err

@@ -91,10 +91,7 @@ func (h *Handler) areaShortfalls(w http.ResponseWriter, r *http.Request, p auth.
 
 func (h *Handler) coverage(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	q := r.URL.Query()
-	period := q.Get("period")
-	if period == "" {
-		period = policy.PeriodOf(h.Store.Now()).String()
-	}
+	period := h.period(r)
 	cov, err := h.Store.VisitCoverage(r.Context(), p, q.Get("area"), period)
 	if err != nil {
 		return err
@@ -114,10 +111,7 @@ func (h *Handler) registerShortfalls(mux *http.ServeMux) {
 // board answers the 清零 board for ?area=CODE&period=YYYY-MM.
 func (h *Handler) board(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	q := r.URL.Query()
-	period := q.Get("period")
-	if period == "" {
-		period = policy.PeriodOf(h.Store.Now()).String()
-	}
+	period := h.period(r)
 	b, err := h.Store.Board(r.Context(), p, q.Get("area"), period)
 	if err != nil {
 		return err
@@ -168,10 +162,7 @@ func (h *Handler) drawSample(w http.ResponseWriter, r *http.Request, p auth.Prin
 
 func (h *Handler) listSamples(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
 	q := r.URL.Query()
-	period := q.Get("period")
-	if period == "" {
-		period = policy.PeriodOf(h.Store.Now()).String()
-	}
+	period := h.period(r)
 	xs, err := h.Store.Samples(r.Context(), p, period, q.Get("area"))
 	if err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -143,10 +142,7 @@ func (h *Handler) scorecardLists(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	period := r.URL.Query().Get("period")
-	if _, err := time.Parse("2006-01", period); err != nil {
-		period = policy.PeriodOf(h.Store.Now().AddDate(0, -1, 0)).String()
-	}
+	period := h.month(r, -1)
 	f, err := h.Store.Formula(r.Context(), "scorecard", 0)
 	if err != nil {
 		h.fail(w, r, v, err)
@@ -224,10 +220,7 @@ func (h *Handler) integrity(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	period := r.URL.Query().Get("period")
-	if _, err := time.Parse("2006-01", period); err != nil {
-		period = policy.PeriodOf(h.Store.Now()).String()
-	}
+	period := h.month(r, 0)
 	sig, err := h.Store.IntegritySignals(r.Context(), v.p, r.URL.Query().Get("area"), period)
 	if err != nil {
 		h.fail(w, r, v, err)

@@ -3,10 +3,8 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"tuopin/internal/appraisal"
-	"tuopin/internal/policy"
 	"tuopin/internal/store"
 )
 
@@ -25,10 +23,7 @@ func (h *Handler) scorecards(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	period := q.Get("period")
-	if _, err := time.Parse("2006-01", period); err != nil {
-		period = policy.PeriodOf(h.Store.Now()).String()
-	}
+	period := h.month(r, 0)
 	f, err := h.Store.Formula(r.Context(), "scorecard", 0)
 	if err != nil {
 		h.fail(w, r, v, err)

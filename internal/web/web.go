@@ -15,12 +15,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"tuopin/internal/api"
 	"tuopin/internal/assess"
 	"tuopin/internal/auth"
 	"tuopin/internal/fault"
 	"tuopin/internal/i18n"
+	"tuopin/internal/policy"
 	"tuopin/internal/store"
 )
 
@@ -297,4 +299,14 @@ func (h *Handler) user(w http.ResponseWriter, r *http.Request) (auth.Principal, 
 		return p, false
 	}
 	return p, true
+}
+
+// month is the request's ?period=YYYY-MM, or, when it is absent or not a
+// month, the month offset months from this one.
+func (h *Handler) month(r *http.Request, offset int) string {
+	p := r.URL.Query().Get("period")
+	if _, err := time.Parse("2006-01", p); err == nil {
+		return p
+	}
+	return policy.PeriodOf(h.Store.Now().AddDate(0, offset, 0)).String()
 }

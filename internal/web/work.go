@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"tuopin/internal/auth"
 	"tuopin/internal/fault"
@@ -112,10 +111,7 @@ func (h *Handler) board(w http.ResponseWriter, r *http.Request) {
 	if area == "" {
 		area = v.p.Area
 	}
-	period := q.Get("period")
-	if _, err := time.Parse("2006-01", period); err != nil {
-		period = policy.PeriodOf(h.Store.Now()).String()
-	}
+	period := h.month(r, 0)
 	b, err := h.Store.Board(r.Context(), v.p, area, period)
 	if err != nil {
 		h.fail(w, r, v, err)
