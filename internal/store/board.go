@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"tuopin/internal/division"
@@ -216,8 +217,20 @@ var recounts = map[string]string{
 // CheckBoard recounts the items, the households and the month's visits
 // and compares with every kept count; it returns every count that differs.
 func (s *Store) CheckBoard(ctx context.Context) ([]BoardDiff, error) {
-	var out []BoardDiff
+	// Each check reads the kept counts and the recount as rows of
+	// (village, key, key, n).
+	type check struct{ table, kept, counted string }
+	var checks []check
 	for table, k := range tallyKeys {
+		checks = append(checks, check{table, `SELECT ` + k[0] + `, ` + k[1] + `, ` + k[2] + `, n FROM ` + table, recounts[table]})
+	}
+	checks = append(checks,
+		check{"village_households", `SELECT village_code, '', '', n FROM village_households`,
+			`SELECT village_code, '', '', COUNT(*) FROM households GROUP BY village_code`},
+		check{"coverage_counts", `SELECT village_code, period, '', n FROM coverage_counts`,
+			`SELECT village_code, period, '', COUNT(DISTINCT household_id) FROM visits WHERE cadre_id <> 0 AND cadre_id = paired_cadre_id GROUP BY village_code, period`})
+	var out []BoardDiff
+	for _, c := range checks {
 		read := func(q string) (map[tally]int64, error) {
 			m := map[tally]int64{}
 			rows, err := s.r.QueryContext(ctx, q)
@@ -226,7 +239,7 @@ func (s *Store) CheckBoard(ctx context.Context) ([]BoardDiff, error) {
 			}
 			defer rows.Close()
 			for rows.Next() {
-				t := tally{table: table}
+				t := tally{table: c.table}
 				var n int64
 				if err := rows.Scan(&t.village, &t.k1, &t.k2, &n); err != nil {
 					return nil, err
@@ -235,30 +248,26 @@ func (s *Store) CheckBoard(ctx context.Context) ([]BoardDiff, error) {
 			}
 			return m, rows.Err()
 		}
-		kept, err := read(`SELECT ` + k[0] + `, ` + k[1] + `, ` + k[2] + `, n FROM ` + table)
+		kept, err := read(c.kept)
 		if err != nil {
 			return nil, err
 		}
-		counted, err := read(recounts[table])
+		counted, err := read(c.counted)
 		if err != nil {
 			return nil, err
 		}
+		key := func(t tally) string { return strings.TrimSpace(t.k1 + " " + t.k2) }
 		for t, n := range counted {
 			if kept[t] != n {
-				out = append(out, BoardDiff{table, t.village, t.k1 + " " + t.k2, kept[t], n})
+				out = append(out, BoardDiff{c.table, t.village, key(t), kept[t], n})
 			}
 		}
 		for t, n := range kept {
 			if _, ok := counted[t]; !ok && n != 0 {
-				out = append(out, BoardDiff{table, t.village, t.k1 + " " + t.k2, n, 0})
+				out = append(out, BoardDiff{c.table, t.village, key(t), n, 0})
 			}
 		}
 	}
-	cov, err := s.checkCoverage(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, cov...)
 	slices.SortFunc(out, func(a, b BoardDiff) int {
 		return cmp.Or(cmp.Compare(a.Table, b.Table), cmp.Compare(a.Village, b.Village), cmp.Compare(a.Key, b.Key))
 	})

@@ -91,55 +91,6 @@ func (s *Store) CoverageSummary(ctx context.Context, p auth.Principal, area, per
 	return out, rows.Err()
 }
 
-// checkCoverage recounts the kept household and coverage counts and
-// returns every count that differs, as board differences.
-func (s *Store) checkCoverage(ctx context.Context) ([]BoardDiff, error) {
-	var out []BoardDiff
-	for _, c := range []struct{ table, kept, counted string }{
-		{"village_households", `SELECT village_code, '', n FROM village_households`,
-			`SELECT village_code, '', COUNT(*) FROM households GROUP BY village_code`},
-		{"coverage_counts", `SELECT village_code, period, n FROM coverage_counts`,
-			`SELECT village_code, period, COUNT(DISTINCT household_id) FROM visits WHERE cadre_id <> 0 AND cadre_id = paired_cadre_id GROUP BY village_code, period`},
-	} {
-		read := func(q string) (map[[2]string]int64, error) {
-			m := map[[2]string]int64{}
-			rows, err := s.r.QueryContext(ctx, q)
-			if err != nil {
-				return nil, err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var k [2]string
-				var n int64
-				if err := rows.Scan(&k[0], &k[1], &n); err != nil {
-					return nil, err
-				}
-				m[k] += n
-			}
-			return m, rows.Err()
-		}
-		kept, err := read(c.kept)
-		if err != nil {
-			return nil, err
-		}
-		counted, err := read(c.counted)
-		if err != nil {
-			return nil, err
-		}
-		for k, n := range counted {
-			if kept[k] != n {
-				out = append(out, BoardDiff{c.table, k[0], k[1], kept[k], n})
-			}
-		}
-		for k, n := range kept {
-			if _, ok := counted[k]; !ok && n != 0 {
-				out = append(out, BoardDiff{c.table, k[0], k[1], n, 0})
-			}
-		}
-	}
-	return out, nil
-}
-
 // WriteStamp changes whenever anything is written: the audit chain's head
 // (every write but findings), the latest assessment run (findings), the
 // policy epoch and the registry epoch. Caches of reports built from many
