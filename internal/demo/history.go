@@ -45,6 +45,7 @@ type history struct {
 	county string
 	// recovered marks cases whose household's recovery visit is done.
 	recovered map[int64]bool
+	byID      map[int64]HouseholdRef
 }
 
 // monthDay is the clock inside a past month: its 28th, late afternoon.
@@ -53,6 +54,10 @@ func monthDay(p policy.Period) time.Time {
 }
 
 func (h *history) run(ctx context.Context, months int) error {
+	h.byID = make(map[int64]HouseholdRef, len(h.refs))
+	for _, r := range h.refs {
+		h.byID[r.ID] = r
+	}
 	clock := h.s.Clock()
 	defer h.s.SetClock(clock)
 	now := clock()
@@ -93,10 +98,7 @@ func (h *history) day(p policy.Period, at time.Time) string {
 func (h *history) month(ctx context.Context, p policy.Period, at time.Time, last bool) error {
 	n := len(h.refs)
 	special := map[int64]bool{} // households whose visit this month goes through RecordVisit
-	byID := make(map[int64]HouseholdRef, n)
-	for _, r := range h.refs {
-		byID[r.ID] = r
-	}
+	byID := h.byID
 	county := auth.System("demo")
 
 	// Measures planned for open items (帮扶措施).
